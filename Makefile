@@ -1,0 +1,47 @@
+# uamp: everything runs from the project's own virtual environment, created on first use.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+MICROPYTHON := $(VENV)/bin/micropython -X heapsize=32M
+STAMP := $(VENV)/.installed
+BOARD ?= pico-pcm5102a-pga2311
+
+.PHONY: help venv test test-cpython test-micropython test-mpy lint sim deploy clean
+
+help:
+	@echo "make test                      all checks: CPython, MicroPython unix port, mpy-cross, ruff"
+	@echo "make sim [BOARD=profile]       run the firmware on a simulated board"
+	@echo "make deploy BOARD=profile PORT=/dev/ttyACM0   flash a real board with mpremote"
+
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+venv: $(STAMP)
+
+# Each step is its own command with its own exit code; make stops at the first failure.
+test: test-cpython test-micropython test-mpy lint
+
+test-cpython: $(STAMP)
+	$(PY) -m pytest host_tests
+
+test-micropython: $(STAMP)
+	$(MICROPYTHON) host_tests/mp_run.py
+
+test-mpy: $(STAMP)
+	$(PY) tools/mpy_build.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+sim: $(STAMP)
+	$(PY) tools/sim.py --board $(BOARD)
+
+deploy: $(STAMP)
+	@test -n "$(PORT)" || (echo "usage: make deploy BOARD=<profile> PORT=<serial device>"; exit 2)
+	$(PY) tools/deploy.py --board $(BOARD) --port $(PORT)
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,60 @@
+"""The board layer: the only module that touches `machine`.
+
+It turns a validated board profile into hardware objects (pins, buses, the I2S port) and hands
+them to the rest of the firmware. On the simulated board `machine` is the simulator's module,
+so this file runs unchanged there.
+"""
+
+import machine
+
+
+class Board:
+    def __init__(self, profile, clock):
+        self.profile = profile
+        self.clock = clock
+        self.spi = None
+        self.i2c = None
+        spi = profile.get("spi")
+        if spi:
+            miso = spi.get("miso")
+            self.spi = machine.SPI(
+                spi["id"],
+                baudrate=spi["baudrate"],
+                polarity=0,
+                phase=0,
+                sck=machine.Pin(spi["sck"]),
+                mosi=machine.Pin(spi["mosi"]),
+                miso=None if miso is None else machine.Pin(miso),
+            )
+        i2c = profile.get("i2c")
+        if i2c:
+            self.i2c = machine.I2C(
+                i2c["id"],
+                scl=machine.Pin(i2c["scl"]),
+                sda=machine.Pin(i2c["sda"]),
+                freq=i2c["freq"],
+            )
+
+    def output(self, gpio, value=0):
+        """A push-pull output, driven to `value` from the first instant."""
+        return machine.Pin(gpio, machine.Pin.OUT, value=value)
+
+    def input(self, gpio, pull_up=True):
+        return machine.Pin(gpio, machine.Pin.IN, machine.Pin.PULL_UP if pull_up else None)
+
+    def on_edges(self, pin, handler):
+        pin.irq(handler, machine.Pin.IRQ_RISING | machine.Pin.IRQ_FALLING)
+
+    def i2s_out(self):
+        cfg = self.profile["i2s"]
+        return machine.I2S(
+            cfg["id"],
+            sck=machine.Pin(cfg["sck"]),
+            ws=machine.Pin(cfg["ws"]),
+            sd=machine.Pin(cfg["sd"]),
+            mode=machine.I2S.TX,
+            bits=cfg["bits"],
+            format=machine.I2S.STEREO,
+            rate=cfg["rate"],
+            ibuf=cfg["ibuf"],
+        )

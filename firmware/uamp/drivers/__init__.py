@@ -1,0 +1,1 @@
+"""Chip drivers. Each gets its bus and pins passed in; none imports `machine`."""

@@ -1,0 +1,1 @@
+"""Sample kernels (viper) and their plain-Python reference twins."""

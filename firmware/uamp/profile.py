@@ -1,0 +1,212 @@
+"""Board profiles: load the JSON description of a board and check it against the schema.
+
+The schema is documented for people in boards/README.md; this module is its executable form.
+Every problem is reported as ProfileError naming the profile and the dotted key, so a typo in a
+pin number stops the boot with a clear message instead of driving the wrong GPIO.
+"""
+
+import json
+
+# Highest GPIO number per MCU (RP2040 datasheet 1.4.3: GPIO0..29; ESP32: GPIO0..39).
+MCU_MAX_GPIO = {"rp2040": 29, "esp32": 39}
+SAMPLE_RATES = (44100, 48000, 96000)
+SAMPLE_BITS = (16,)
+
+# Field kinds: "pin", "bool", "str", ("int", lo, hi), ("num", lo, hi), ("one of", a, b, ...).
+# A key ending in "?" is optional (absent or null).
+_I2S = {
+    "id": ("int", 0, 1),
+    "sck": "pin",
+    "ws": "pin",
+    "sd": "pin",
+    "rate": ("one of",) + SAMPLE_RATES,
+    "bits": ("one of",) + SAMPLE_BITS,
+    "ibuf": ("int", 1024, 65536),
+}
+_SPI = {
+    "id": ("int", 0, 1),
+    "sck": "pin",
+    "mosi": "pin",
+    "miso?": "pin",
+    "baudrate": ("int", 10000, 10000000),
+}
+_I2C = {"id": ("int", 0, 1), "sda": "pin", "scl": "pin", "freq": ("int", 10000, 1000000)}
+_ENCODER = {"a": "pin", "b": "pin", "steps_per_detent": ("one of", 1, 2, 4), "invert?": "bool"}
+_BUTTON = {
+    "name": "str",
+    "pin": "pin",
+    "active_low?": "bool",
+    "action": ("one of", "mute", "menu", "input", "gain", "eq", "standby"),
+}
+_DISPLAY = {
+    "type": ("one of", "ssd1306"),
+    "bus": ("one of", "i2c"),
+    "addr": ("int", 0x3C, 0x3D),
+    "width": ("one of", 128),
+    "height": ("one of", 32, 64),
+}
+_LIMITS = {"max_db": ("num", -60, 31.5), "power_on_db": ("num", -100, 0)}
+
+# Chip sections: the "type" selects which keys the section takes.
+DAC_TYPES = {
+    "pcm5102a": {"xsmt": "pin", "flt?": "pin", "demp?": "pin"},
+    "pcm5122": {"bus": ("one of", "i2c"), "addr": ("int", 0x4C, 0x4F)},
+}
+VOLUME_TYPES = {
+    "pga2311": {"bus": ("one of", "spi"), "cs": "pin", "mute?": "pin", "zcen?": "pin"},
+    "tpa6130a2": {"bus": ("one of", "i2c"), "addr": ("one of", 0x60)},
+    "digital": {},
+}
+
+
+class ProfileError(ValueError):
+    pass
+
+
+class _Checker:
+    def __init__(self, name, mcu):
+        self.name = name
+        self.max_gpio = MCU_MAX_GPIO[mcu]
+        self.pins_used = {}  # gpio -> key, to catch one pin wired to two functions
+
+    def fail(self, key, message):
+        raise ProfileError("board profile '%s': %s: %s" % (self.name, key, message))
+
+    def section(self, data, fields, path):
+        if not isinstance(data, dict):
+            self.fail(path, "must be an object")
+        known = {}
+        for field, kind in fields.items():
+            optional = field.endswith("?")
+            key = field[:-1] if optional else field
+            known[key] = True
+            value = data.get(key)
+            if value is None:
+                if not optional:
+                    self.fail(path + "." + key, "missing")
+                continue
+            self.field(value, kind, path + "." + key)
+        for key in data:
+            if key not in known:
+                self.fail(path + "." + key, "unknown key")
+        return data
+
+    def field(self, value, kind, key):
+        if kind == "pin":
+            if type(value) is not int or not 0 <= value <= self.max_gpio:
+                self.fail(key, "must be a GPIO number 0..%d, got %r" % (self.max_gpio, value))
+            other = self.pins_used.get(value)
+            if other is not None:
+                self.fail(key, "GPIO %d is already used by %s" % (value, other))
+            self.pins_used[value] = key
+        elif kind == "bool":
+            if type(value) is not bool:
+                self.fail(key, "must be true or false, got %r" % (value,))
+        elif kind == "str":
+            if type(value) is not str or not value:
+                self.fail(key, "must be a non-empty string, got %r" % (value,))
+        elif kind[0] == "one of":
+            if value not in kind[1:] or type(value) is bool:
+                self.fail(key, "must be one of %s, got %r" % (list(kind[1:]), value))
+        else:
+            number_types = (int,) if kind[0] == "int" else (int, float)
+            if type(value) not in number_types or not kind[1] <= value <= kind[2]:
+                self.fail(
+                    key, "must be a %s in %r..%r, got %r" % (kind[0], kind[1], kind[2], value)
+                )
+
+    def chip(self, data, types, path, buses):
+        if not isinstance(data, dict):
+            self.fail(path, "must be an object")
+        kind = data.get("type")
+        if kind not in types:
+            self.fail(path + ".type", "must be one of %s, got %r" % (sorted(types), kind))
+        fields = {"type": "str"}
+        fields.update(types[kind])
+        self.section(data, fields, path)
+        bus = data.get("bus")
+        if bus is not None and bus not in buses:
+            self.fail(path + ".bus", "the profile has no '%s' section" % bus)
+
+
+def validate(profile, name="?"):
+    """Check a decoded profile; returns it unchanged or raises ProfileError."""
+    if not isinstance(profile, dict):
+        raise ProfileError("board profile '%s': must be a JSON object" % name)
+    name = profile.get("name", name)
+    mcu = profile.get("mcu")
+    if mcu not in MCU_MAX_GPIO:
+        raise ProfileError(
+            "board profile '%s': mcu: must be one of %s, got %r"
+            % (name, sorted(MCU_MAX_GPIO), mcu)
+        )
+    check = _Checker(name, mcu)
+    top = {
+        "name": "str",
+        "mcu": "str",
+        "description?": "str",
+        "i2s": None,
+        "spi?": None,
+        "i2c?": None,
+        "dac": None,
+        "volume": None,
+        "amp_enable?": "pin",
+        "led?": "pin",
+        "encoder?": None,
+        "buttons?": None,
+        "display?": None,
+        "limits": None,
+    }
+    for key in profile:
+        if key not in top and key + "?" not in top:
+            check.fail(key, "unknown key")
+    for key in ("name", "i2s", "dac", "volume", "limits"):
+        if profile.get(key) is None:
+            check.fail(key, "missing")
+    check.field(profile["name"], "str", "name")
+    for key in ("amp_enable", "led"):
+        if profile.get(key) is not None:
+            check.field(profile[key], "pin", key)
+
+    i2s = check.section(profile["i2s"], _I2S, "i2s")
+    if mcu == "rp2040" and i2s["ws"] != i2s["sck"] + 1:
+        # RP2040 machine.I2S runs on PIO with WS on the pin after SCK (MicroPython rp2 docs).
+        check.fail(
+            "i2s.ws",
+            "on rp2040 must be the pin after i2s.sck (%d), got %d" % (i2s["sck"] + 1, i2s["ws"]),
+        )
+    buses = {}
+    for key, fields in (("spi", _SPI), ("i2c", _I2C)):
+        if profile.get(key) is not None:
+            buses[key] = check.section(profile[key], fields, key)
+    check.chip(profile["dac"], DAC_TYPES, "dac", buses)
+    check.chip(profile["volume"], VOLUME_TYPES, "volume", buses)
+    if profile.get("encoder") is not None:
+        check.section(profile["encoder"], _ENCODER, "encoder")
+    buttons = profile.get("buttons") or []
+    if not isinstance(buttons, list):
+        check.fail("buttons", "must be a list")
+    for index, button in enumerate(buttons):
+        check.section(button, _BUTTON, "buttons[%d]" % index)
+    if profile.get("display") is not None:
+        check.section(profile["display"], _DISPLAY, "display")
+        if "i2c" not in buses:
+            check.fail("display.bus", "the profile has no 'i2c' section")
+    limits = check.section(profile["limits"], _LIMITS, "limits")
+    if limits["power_on_db"] > limits["max_db"]:
+        check.fail("limits.power_on_db", "must not exceed limits.max_db")
+    return profile
+
+
+def load(path):
+    """Read and validate a profile file. Raises ProfileError (never a bare JSON error)."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as e:
+        raise ProfileError("board profile '%s': cannot read (%s)" % (path, e))
+    try:
+        profile = json.loads(text)
+    except ValueError:
+        raise ProfileError("board profile '%s': not valid JSON" % path)
+    return validate(profile, path)

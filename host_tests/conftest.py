@@ -1,0 +1,3 @@
+import simenv
+
+simenv.install()

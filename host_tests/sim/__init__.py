@@ -1,0 +1,1 @@
+"""The simulated board: a `machine` stand-in, a deterministic clock and datasheet chip models."""

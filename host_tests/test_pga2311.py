@@ -1,0 +1,73 @@
+"""PGA2311 driver against the simulated chip, which decodes the SPI bits as SBOS218 says."""
+
+from sim import machine
+from sim.chips.pga2311 import PGA2311Model
+from uamp.drivers import pga2311
+
+
+def _setup():
+    world = machine.reset_world()
+    chip = PGA2311Model(world, cs=5, mute=6, zcen=7)
+    world.spi_bus(0).attach(5, chip)
+    spi = machine.SPI(0, baudrate=1000000, polarity=0, phase=0)
+    driver = pga2311.PGA2311(
+        spi,
+        machine.Pin(5, machine.Pin.OUT, value=1),
+        mute=machine.Pin(6, machine.Pin.OUT, value=0),
+        zcen=machine.Pin(7, machine.Pin.OUT, value=0),
+    )
+    return world, chip, driver
+
+
+def test_gain_formula_endpoints():
+    assert pga2311.code_for_db(31.5) == 255
+    assert pga2311.code_for_db(0) == 192
+    assert pga2311.code_for_db(-95.5) == 1
+    assert pga2311.code_for_db(-200) == 1  # never 0: that is mute, handled separately
+    assert pga2311.code_for_db(99) == 255
+    assert pga2311.db_for_code(0) is None
+    assert pga2311.db_for_code(1) == -95.5
+
+
+def test_starts_muted_with_zero_cross():
+    _world, chip, _driver = _setup()
+    assert chip.gain_db(0) is None and chip.gain_db(1) is None
+    assert chip.zero_cross_enabled()
+
+
+def test_word_is_right_byte_first():
+    _world, chip, driver = _setup()
+    driver.mute(False)
+    assert driver.set_gain_db(-10.0, -20.5) == (-10.0, -20.5)
+    assert chip.codes == [172, 151]  # left N = 192 - 20, right N = 192 - 41
+    assert chip.gain_db(0) == -10.0 and chip.gain_db(1) == -20.5
+    assert chip.protocol_errors == []
+
+
+def test_mute_pin_mutes_analog_output():
+    _world, chip, driver = _setup()
+    driver.mute(False)
+    driver.set_gain_db(0, 0)
+    assert chip.gain_db(0) == 0.0
+    driver.mute(True)
+    assert chip.gain_db(0) is None
+
+
+def test_unchanged_gain_is_not_rewritten():
+    _world, chip, driver = _setup()
+    driver.set_gain_db(-30, -30)
+    writes = chip.writes
+    driver.set_gain_db(-30.2, -29.8)  # same 0.5 dB grid point
+    assert chip.writes == writes
+
+
+def test_wrong_spi_mode_is_seen_by_the_chip():
+    world = machine.reset_world()
+    chip = PGA2311Model(world, cs=5)
+    world.spi_bus(0).attach(5, chip)
+    spi = machine.SPI(0, polarity=1, phase=1)
+    cs = machine.Pin(5, machine.Pin.OUT, value=1)
+    cs(0)
+    spi.write(b"\x10\x10")
+    cs(1)
+    assert chip.protocol_errors and chip.codes == [0, 0]

@@ -1,0 +1,72 @@
+"""The thin end-to-end slice on the simulated Pico: boot, knob, console."""
+
+from sim.simboard import SimBoard
+from uamp import app as app_module
+
+
+def _running_board():
+    board = SimBoard("pico-pcm5102a-pga2311").boot()
+    board.run_until(lambda: board.app.volume.current_db == board.app.power_on_db, 5000)
+    return board
+
+
+def test_power_up_sequence_is_muted_until_stable():
+    board = SimBoard("pico-pcm5102a-pga2311").boot()
+    profile = board.profile
+    amp = board.pin(profile["amp_enable"])
+    assert amp.level() == 0 and board.dac.muted() and board.volume_ic.gain_db(0) is None
+    board.run_ms(app_module.CLOCKS_SETTLE_MS - 10)
+    assert amp.level() == 0 and board.dac.muted()
+    board.run_ms(20)
+    assert amp.level() == 1 and board.dac.muted()  # amp on first, DAC still muted
+    board.run_ms(app_module.AMP_SETTLE_MS)
+    assert not board.dac.muted()
+    # From here the analog gain climbs in 0.5 dB steps, never jumping.
+    last = board.volume_ic.gain_db(0)
+    assert last is not None and last <= -90
+    for _ in range(200):
+        board.run_ms(app_module.TICK_MS)
+        now = board.volume_ic.gain_db(0)
+        assert now - last <= 0.5
+        last = now
+    assert last == profile["limits"]["power_on_db"]
+    assert board.volume_ic.gain_db(1) == last
+
+
+def test_encoder_turn_changes_pga2311_word():
+    board = _running_board()
+    start = board.volume_ic.gain_db(0)
+    board.turn(4)
+    board.run_ms(100)
+    assert board.volume_ic.gain_db(0) == start + 2.0
+    board.turn(-10)
+    board.run_ms(100)
+    assert board.volume_ic.gain_db(0) == start - 3.0
+    assert board.volume_ic.protocol_errors == []
+
+
+def test_console_vol_sets_and_reports():
+    board = _running_board()
+    assert board.send("vol -20\r") == "vol -20.0 dB\r\n"
+    board.run_ms(500)
+    assert board.volume_ic.gain_db(0) == -20.0
+    assert board.volume_ic.gain_db(1) == -20.0
+    assert board.send("vol\n") == "vol -20.0 dB\r\n"
+
+
+def test_console_rejects_garbage_and_changes_nothing():
+    board = _running_board()
+    before = board.app.volume.target_db
+    assert board.send("vol loud\r").startswith("error: not a number")
+    assert board.send("vol 1 2\r").startswith("error: usage")
+    assert board.send("frobnicate\r").startswith("error: unknown command")
+    assert board.app.volume.target_db == before
+
+
+def test_volume_never_exceeds_cap():
+    board = _running_board()
+    cap = board.profile["limits"]["max_db"]
+    assert board.send("vol 30\r") == "vol %.1f dB\r\n" % cap
+    board.turn(40)
+    board.run_ms(2000)
+    assert board.volume_ic.gain_db(0) == cap
