@@ -54,18 +54,43 @@ class App:
         self.profile = profile
         self.board = board
         self.clock = clock
-        limits = profile["limits"]
-        amp_pin = profile.get("amp_enable")
-        # Everything that can make sound starts off/muted, before anything else is touched.
-        self.amp_enable = None if amp_pin is None else board.output(amp_pin, 0)
-        self.dac = _make_dac(board, profile["dac"])
-        analog, min_db, max_db = _make_volume_ic(board, profile["volume"])
-        self.engine = AudioEngine(board.i2s_out(), profile["i2s"]["rate"])
-        self.volume = Volume(analog, self.engine, min_db, min(max_db, limits["max_db"]))
+        self.write = write
+        self.state = BOOTING
+        self.state_since = 0
+        # Each part is built by its own method so the parts stay independent; the order matters:
+        # everything that can make sound starts off/muted before anything else is touched.
+        self._build_outputs()
+        self._build_audio()
+        self._build_volume()
+        self._build_panel()
+        self._build_console()
+
+    # --- output stage: amp enable, DAC, volume IC (chip layer) ---
+    def _build_outputs(self):
+        amp_pin = self.profile.get("amp_enable")
+        self.amp_enable = None if amp_pin is None else self.board.output(amp_pin, 0)
+        self.dac = _make_dac(self.board, self.profile["dac"])
+        self.analog, self.analog_min_db, self.analog_max_db = _make_volume_ic(
+            self.board, self.profile["volume"]
+        )
+
+    # --- audio engine and DSP ---
+    def _build_audio(self):
+        self.engine = AudioEngine(self.board.i2s_out(), self.profile["i2s"]["rate"])
+
+    # --- volume controller ---
+    def _build_volume(self):
+        limits = self.profile["limits"]
+        max_db = min(self.analog_max_db, limits["max_db"])
+        self.volume = Volume(self.analog, self.engine, self.analog_min_db, max_db)
         self.power_on_db = limits["power_on_db"]
+
+    # --- front panel: encoder, buttons, display ---
+    def _build_panel(self):
         self.encoder = None
-        enc = profile.get("encoder")
+        enc = self.profile.get("encoder")
         if enc:
+            board = self.board
             self.encoder = Encoder(
                 board.input(enc["a"]),
                 board.input(enc["b"]),
@@ -74,9 +99,10 @@ class App:
             )
             board.on_edges(self.encoder.pin_a, self.encoder.isr)
             board.on_edges(self.encoder.pin_b, self.encoder.isr)
-        self.console = Console(self, write)
-        self.state = BOOTING
-        self.state_since = 0
+
+    # --- serial console (and, later, settings) ---
+    def _build_console(self):
+        self.console = Console(self, self.write)
 
     def start(self):
         self.engine.start()
@@ -90,6 +116,14 @@ class App:
         self.state_since = self.clock.ticks_ms()
 
     def tick(self):
+        """One main-loop step: power sequencing, then the panel, then the volume ramp."""
+        if self.state != RUNNING:
+            self._tick_power_up()
+        else:
+            self._tick_panel()
+        self.volume.tick()
+
+    def _tick_power_up(self):
         if self.state == BOOTING:
             if self._elapsed_ms() >= CLOCKS_SETTLE_MS:
                 if self.amp_enable is not None:
@@ -101,11 +135,12 @@ class App:
                 self.volume.mute(False)
                 self.volume.set_db(self.power_on_db)
                 self._enter(RUNNING)
-        elif self.encoder is not None:
+
+    def _tick_panel(self):
+        if self.encoder is not None:
             detents = self.encoder.take_detents()
             if detents:
                 self.volume.set_db(self.volume.target_db + detents * 0.5)
-        self.volume.tick()
 
     async def run(self):
         """Board main loop: the tick task and the console reader, side by side."""
