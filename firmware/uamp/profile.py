@@ -46,6 +46,9 @@ _DISPLAY = {
     "height": ("one of", 32, 64),
 }
 _LIMITS = {"max_db": ("num", -60, 31.5), "power_on_db": ("num", -100, 0)}
+# Gain modes "low" and "high": a relay GPIO adds high_db of analog gain, or (no relay) the low
+# mode leaves the top high_db of the volume IC's range unused.
+_GAIN = {"high_db": ("num", 1, 30), "relay?": "pin"}
 
 # Chip sections: the "type" selects which keys the section takes.
 DAC_TYPES = {
@@ -155,6 +158,7 @@ def validate(profile, name="?"):
         "encoder?": None,
         "buttons?": None,
         "display?": None,
+        "gain?": None,
         "limits": None,
     }
     for key in profile:
@@ -192,6 +196,8 @@ def validate(profile, name="?"):
         check.section(profile["display"], _DISPLAY, "display")
         if "i2c" not in buses:
             check.fail("display.bus", "the profile has no 'i2c' section")
+    if profile.get("gain") is not None:
+        check.section(profile["gain"], _GAIN, "gain")
     limits = check.section(profile["limits"], _LIMITS, "limits")
     if limits["power_on_db"] > limits["max_db"]:
         check.fail("limits.power_on_db", "must not exceed limits.max_db")
