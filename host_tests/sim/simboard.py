@@ -10,6 +10,7 @@ from array import array
 from sim import machine
 from sim.chips.pcm5102a import PCM5102AModel
 from sim.chips.pga2311 import PGA2311Model
+from sim.flashfs import FlashFS
 from uamp import profile as profiles
 from uamp.app import TICK_MS, App
 from uamp.board import Board
@@ -45,7 +46,7 @@ def _attach_volume(world, cfg):
 
 
 class SimBoard:
-    def __init__(self, board_name="pico-pcm5102a-pga2311", board_profile=None):
+    def __init__(self, board_name="pico-pcm5102a-pga2311", board_profile=None, flash=None):
         self.world = machine.reset_world()
         self.clock = self.world.clock
         if board_profile is None:
@@ -57,7 +58,11 @@ class SimBoard:
             bus = self.world.spi_bus(board_profile["spi"]["id"])
             bus.attach(board_profile["volume"]["cs"], self.volume_ic)
         self.serial_out = []
-        self.app = App(board_profile, Board(board_profile, self.clock), self.clock, self._serial)
+        # The board's filesystem (settings); pass the old board's flash to simulate a reboot.
+        self.flash = FlashFS() if flash is None else flash
+        board = Board(board_profile, self.clock)
+        board.fs = self.flash
+        self.app = App(board_profile, board, self.clock, self._serial)
         self.i2s = self.world.i2s_ports[board_profile["i2s"]["id"]]
         self.frames_due = 0
         self.encoder_phase = 0
