@@ -144,9 +144,6 @@ def defaults():
 def validate(data, problems):
     """Per-field check of a decoded body: each bad or missing field gets its default."""
     values = defaults()
-    if not isinstance(data, dict):
-        problems.append("settings: body is not an object; using defaults")
-        return values
     for name in FIELDS:
         if name not in data:
             continue
@@ -226,6 +223,9 @@ def decode(data, problems):
     except Exception:  # noqa: BLE001 - ValueError, or RuntimeError on deep nesting (MicroPython)
         problems.append("settings: body is not valid JSON")
         return None
+    if not isinstance(parsed, dict):
+        problems.append("settings: body is not an object")
+        return None
     while version < VERSION:
         parsed = MIGRATIONS[version](parsed)
         version += 1
@@ -287,6 +287,7 @@ class Settings:
                 if values is not None:
                     self.problems.append("settings: recovered the last save")
                     data = spare
+                    self._promote()
         if values is None:
             if data is not None:
                 self.problems.append("settings: booting with defaults")
@@ -295,6 +296,14 @@ class Settings:
         self.values = values
         self.saved = data
         return self.problems
+
+    def _promote(self):
+        """Make the recovered temp file the settings file before the next save reuses the temp
+        name (else that save would truncate the only good copy)."""
+        try:
+            self._replace()
+        except OSError:
+            pass  # read-only or failing flash: the next boot recovers it again
 
     def changed(self):
         """A user-visible setting changed: save once things are quiet."""
@@ -336,6 +345,9 @@ class Settings:
     def _write(self, data):
         with self.fs.open(self.tmp_path, "wb") as f:
             f.write(data)
+        self._replace()
+
+    def _replace(self):
         try:
             self.fs.rename(self.tmp_path, self.path)
         except OSError:

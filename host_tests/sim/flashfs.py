@@ -10,7 +10,7 @@ pages programmed before the cut (a torn file), as a real flash does.
 `False` like FAT, where renaming onto an existing file fails and the caller must remove it first.
 """
 
-import errno
+ENOENT, EBADF, EEXIST, ENOSPC = 2, 9, 17, 28  # POSIX numbers (the unix port lacks some names)
 
 PROG_SIZE = 32  # bytes per program operation (flash page); one step each
 
@@ -42,7 +42,7 @@ class _File:
 
     def write(self, data):
         if not self.writing:
-            raise OSError(errno.EBADF)
+            raise OSError(EBADF)
         data = bytes(data)
         for start in range(0, len(data), PROG_SIZE):
             self.fs.step("write %s @%d" % (self.path, start))
@@ -75,24 +75,24 @@ class FlashFS:
     def open(self, path, mode="r"):
         if "w" in mode:
             if self.full:
-                raise OSError(errno.ENOSPC)
+                raise OSError(ENOSPC)
             self.step("create " + path)
             self.files[path] = b""
             return _File(self, path, True)
         if path not in self.files:
-            raise OSError(errno.ENOENT)
+            raise OSError(ENOENT)
         return _File(self, path, False)
 
     def rename(self, old, new):
         if old not in self.files:
-            raise OSError(errno.ENOENT)
+            raise OSError(ENOENT)
         if new in self.files and not self.atomic_rename:
-            raise OSError(errno.EEXIST)
+            raise OSError(EEXIST)
         self.step("rename %s -> %s" % (old, new))
         self.files[new] = self.files.pop(old)
 
     def remove(self, path):
         if path not in self.files:
-            raise OSError(errno.ENOENT)
+            raise OSError(ENOENT)
         self.step("remove " + path)
         del self.files[path]
