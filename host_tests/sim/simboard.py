@@ -12,6 +12,7 @@ from sim.chips.pcm5102a import PCM5102AModel
 from sim.chips.pcm5122 import PCM5122Model
 from sim.chips.pga2311 import PGA2311Model
 from sim.chips.tpa6130a2 import TPA6130A2Model
+from sim.flashfs import FlashFS
 from uamp import profile as profiles
 from uamp.app import TICK_MS, App
 from uamp.board import Board
@@ -59,7 +60,7 @@ def _attach_volume(world, profile):
 
 
 class SimBoard:
-    def __init__(self, board_name="pico-pcm5102a-pga2311", board_profile=None):
+    def __init__(self, board_name="pico-pcm5102a-pga2311", board_profile=None, flash=None):
         self.world = machine.reset_world()
         self.clock = self.world.clock
         if board_profile is None:
@@ -68,7 +69,11 @@ class SimBoard:
         self.dac = _attach_dac(self.world, board_profile)
         self.volume_ic = _attach_volume(self.world, board_profile)
         self.serial_out = []
-        self.app = App(board_profile, Board(board_profile, self.clock), self.clock, self._serial)
+        # The board's filesystem (settings); pass the old board's flash to simulate a reboot.
+        self.flash = FlashFS() if flash is None else flash
+        board = Board(board_profile, self.clock)
+        board.fs = self.flash
+        self.app = App(board_profile, board, self.clock, self._serial)
         self.i2s = self.world.i2s_ports[board_profile["i2s"]["id"]]
         self.frames_due = 0
         self.encoder_phase = 0
