@@ -10,7 +10,7 @@ from uamp.drivers.pcm5102a import PCM5102A
 from uamp.drivers.pga2311 import MAX_DB as PGA2311_MAX_DB
 from uamp.drivers.pga2311 import MIN_DB as PGA2311_MIN_DB
 from uamp.drivers.pga2311 import PGA2311
-from uamp.encoder import Encoder
+from uamp.ui.panel import Panel
 from uamp.volume import Volume
 
 TICK_MS = 10
@@ -87,18 +87,8 @@ class App:
 
     # --- front panel: encoder, buttons, display ---
     def _build_panel(self):
-        self.encoder = None
-        enc = self.profile.get("encoder")
-        if enc:
-            board = self.board
-            self.encoder = Encoder(
-                board.input(enc["a"]),
-                board.input(enc["b"]),
-                enc["steps_per_detent"],
-                enc.get("invert", False),
-            )
-            board.on_edges(self.encoder.pin_a, self.encoder.isr)
-            board.on_edges(self.encoder.pin_b, self.encoder.isr)
+        self.panel = Panel(self, self.board, self.profile, self.clock)
+        self.encoder = self.panel.encoder
 
     # --- serial console (and, later, settings) ---
     def _build_console(self):
@@ -137,10 +127,7 @@ class App:
                 self._enter(RUNNING)
 
     def _tick_panel(self):
-        if self.encoder is not None:
-            detents = self.encoder.take_detents()
-            if detents:
-                self.volume.set_db(self.volume.target_db + detents * 0.5)
+        self.panel.tick()
 
     async def run(self):
         """Board main loop: the tick task and the console reader, side by side."""
