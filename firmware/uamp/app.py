@@ -12,9 +12,9 @@ from uamp.drivers.pcm5102a import PCM5102A
 from uamp.drivers.pcm5122 import PCM5122
 from uamp.drivers.pga2311 import PGA2311
 from uamp.drivers.tpa6130a2 import TPA6130A2
-from uamp.encoder import Encoder
 from uamp.headphones import Chain
 from uamp.settings import Settings
+from uamp.ui.panel import Panel
 from uamp.volume import Volume
 
 TICK_MS = 10
@@ -122,18 +122,8 @@ class App:
 
     # --- front panel: encoder, buttons, display ---
     def _build_panel(self):
-        self.encoder = None
-        enc = self.profile.get("encoder")
-        if enc:
-            board = self.board
-            self.encoder = Encoder(
-                board.input(enc["a"]),
-                board.input(enc["b"]),
-                enc["steps_per_detent"],
-                enc.get("invert", False),
-            )
-            board.on_edges(self.encoder.pin_a, self.encoder.isr)
-            board.on_edges(self.encoder.pin_b, self.encoder.isr)
+        self.panel = Panel(self, self.board, self.profile, self.clock)
+        self.encoder = self.panel.encoder
 
     # --- serial console, settings, headphone profile ---
     def _build_console(self):
@@ -256,10 +246,7 @@ class App:
         self.write("fault: %s\r\n" % description)
 
     def _tick_panel(self):
-        if self.encoder is not None:
-            detents = self.encoder.take_detents()
-            if detents:
-                self.volume.set_db(self.volume.target_db + detents * 0.5)
+        self.panel.tick()
 
     def _tick_console(self):
         now = self.clock.ticks_ms()

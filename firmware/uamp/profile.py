@@ -33,12 +33,22 @@ _SPI = {
     "baudrate": ("int", 10000, 10000000),
 }
 _I2C = {"id": ("int", 0, 1), "sda": "pin", "scl": "pin", "freq": ("int", 10000, 1000000)}
-_ENCODER = {"a": "pin", "b": "pin", "steps_per_detent": ("one of", 1, 2, 4), "invert?": "bool"}
+# Button actions (uamp/buttons.py ACTIONS); `long` and `double` are optional extra actions.
+BUTTON_ACTIONS = ("mute", "menu", "input", "gain", "eq", "standby")
+_ENCODER = {
+    "a": "pin",
+    "b": "pin",
+    "steps_per_detent": ("one of", 1, 2, 4),
+    "invert?": "bool",
+    "max_rise_db_s?": ("int", 10, 60),  # default knob speed limit (uamp/encoder.py Accelerator)
+}
 _BUTTON = {
     "name": "str",
     "pin": "pin",
     "active_low?": "bool",
-    "action": ("one of", "mute", "menu", "input", "gain", "eq", "standby"),
+    "action": ("one of",) + BUTTON_ACTIONS,
+    "long?": ("one of",) + BUTTON_ACTIONS,
+    "double?": ("one of",) + BUTTON_ACTIONS,
 }
 _DISPLAY = {
     "type": ("one of", "ssd1306"),
@@ -46,6 +56,8 @@ _DISPLAY = {
     "addr": ("int", 0x3C, 0x3D),
     "width": ("one of", 128),
     "height": ("one of", 32, 64),
+    "dim_s?": ("int", 5, 3600),
+    "blank_s?": ("int", 0, 3600),
 }
 _LIMITS = {"max_db": ("num", -60, 31.5), "power_on_db": ("num", -100, 0)}
 # Gain modes "low" and "high": a relay GPIO adds high_db of analog gain, or (no relay) the low
@@ -223,8 +235,12 @@ def validate(profile, name="?"):
     buttons = profile.get("buttons") or []
     if not isinstance(buttons, list):
         check.fail("buttons", "must be a list")
+    names = {}
     for index, button in enumerate(buttons):
         check.section(button, _BUTTON, "buttons[%d]" % index)
+        if button["name"] in names:
+            check.fail("buttons[%d].name" % index, "'%s' is used twice" % button["name"])
+        names[button["name"]] = True
     if profile.get("display") is not None:
         check.section(profile["display"], _DISPLAY, "display")
         if "i2c" not in buses:
