@@ -82,7 +82,8 @@ class AudioEngine:
         self.xf = array("i", [0, 0, crossfeed.lowpass_k(700, rate), 0, 0])
         self._xf_target = 0
         # gain: trim (Q15 per channel, the volume controller's) times EQ pre-gain (Q24)
-        self.trim = (0, 0)
+        self.trim = (UNITY, UNITY)
+        self.fade = 0  # starts silent
         self.pregain = GAIN_ONE
         self._gain_target = (0, 0)
         self.gain_state = array("i", [0, 0, 0, 0])
@@ -96,9 +97,10 @@ class AudioEngine:
         self._refill()
 
     def set_gain(self, gain_q15):
-        """Both channels (the volume controller's entry point); clamps to 0..unity."""
-        g = max(0, min(UNITY, gain_q15))
-        self.set_trim(g, g)
+        """The engine's own fade gain (Q15, both channels, clamped to 0..unity): the volume
+        controller fades with it on mute/unmute; it multiplies the per-channel trim."""
+        self.fade = max(0, min(UNITY, gain_q15))
+        self._update_gain_target()
 
     def set_trim(self, left_q15, right_q15):
         for v in (left_q15, right_q15):
@@ -108,8 +110,10 @@ class AudioEngine:
         self._update_gain_target()
 
     def _update_gain_target(self):
-        left, right = self.trim  # Q15 * Q24 >> 15 = Q24 (main loop: big ints are fine here)
-        self._gain_target = ((left * self.pregain) >> 15, (right * self.pregain) >> 15)
+        # fade (Q15) * trim (Q15) * pre-gain (Q24) >> 30 = Q24 (main loop: big ints are fine)
+        left, right = self.trim
+        scale = self.fade * self.pregain
+        self._gain_target = ((left * scale) >> 30, (right * scale) >> 30)
 
     def select_input(self, name):
         if name not in self.inputs:
