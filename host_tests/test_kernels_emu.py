@@ -122,3 +122,15 @@ def test_a_wrapping_kernel_is_caught():
     exact = list(buf)  # Python ints: the exact product, no wrap
     gain_mod.gain_ramp_reference(exact, 4, list(state))
     assert list(emu_buf) != exact
+
+
+def test_benchmark_c_build_is_the_same_math():
+    """tools/bench.py compares viper with a C build: that C must compute what the twins do."""
+    import sys
+
+    sys.path.insert(0, str(runner.BUILD.parents[1] / "tools"))
+    sys.path.insert(0, str(runner.BUILD.parents[1] / "tools" / "bench"))
+    import bench
+
+    rows = bench.run_c(0.001)  # raises SystemExit if any output bit differs
+    assert rows["chain"] > 0
