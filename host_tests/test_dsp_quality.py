@@ -174,3 +174,44 @@ def test_measured_response_helper_can_fail():
     got = measured_response_db(run, [1000.0], RATE)
     assert abs(got[0] + 1) < 1e-6
     assert o.engine.rate == RATE
+
+
+def _analyze():
+    import sys
+
+    from simenv import REPO
+
+    sys.path.insert(0, REPO + "/tools")
+    import analyze
+
+    return analyze
+
+
+def test_analyze_measures_a_capture_of_the_simulated_board(tmp_path):
+    import wave
+
+    from sim.simboard import SimBoard
+
+    board = SimBoard().boot()
+    board.run_ms(1500)
+    path = tmp_path / "capture.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(bytes(board.i2s.capture[: board.i2s.captured]))
+    x, rate = _analyze().read_wav(path)
+    assert rate == RATE
+    tail = x[-19200:]  # the volume ramp is over: a steady -6 dBFS tone (at -30 dB volume)
+    assert thd_n_db(tail, 1000, RATE) < -60
+
+
+def test_analyze_renders_the_response_png(tmp_path):
+    import argparse
+
+    out = tmp_path / "eq.png"
+    args = argparse.Namespace(
+        preset="warm", band=["2,peak,2000,3,1"], bass=4.0, crossfeed=1, rate=RATE, output=out
+    )
+    assert _analyze().response(args) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"
