@@ -53,7 +53,7 @@ def _attach_display(world, profile):
 
 
 class SimBoard:
-    def __init__(self, board_name="pico-pcm5102a-pga2311", board_profile=None):
+    def __init__(self, board_name="pico-pcm5102a-pga2311", board_profile=None, held_buttons=()):
         self.world = machine.reset_world()
         self.clock = self.world.clock
         if board_profile is None:
@@ -65,6 +65,8 @@ class SimBoard:
             bus = self.world.spi_bus(board_profile["spi"]["id"])
             bus.attach(board_profile["volume"]["cs"], self.volume_ic)
         self.display = _attach_display(self.world, board_profile)
+        for name in held_buttons:  # pressed before power-up (factory-reset request)
+            self.button_down(name)
         self.serial_out = []
         self.app = App(board_profile, Board(board_profile, self.clock), self.clock, self._serial)
         self.i2s = self.world.i2s_ports[board_profile["i2s"]["id"]]
