@@ -99,31 +99,59 @@ class EngineExtras:
         self.crossfeed = level
 
 
-class FakeSettings:
-    def __init__(self):
+class SettingsSpy:
+    """Counts what the panel asks of the settings part; the real part (or a fake) still runs."""
+
+    def __init__(self, app):
         self.changes = 0
         self.resets = 0
+        settings = getattr(app, "settings", None)
+        if settings is None:
+            settings = _NoSettings()
+            app.settings = settings
+        real_changed = settings.changed
 
+        def changed():
+            self.changes += 1
+            real_changed()
+
+        settings.changed = changed
+        if hasattr(settings, "factory_reset"):
+            real_reset = settings.factory_reset
+
+            def factory_reset():
+                self.resets += 1
+                real_reset()
+
+            settings.factory_reset = factory_reset
+        else:
+            commands = app.console.commands
+            real_cmd = commands.table["reset"]
+
+            def cmd_reset(args):
+                self.resets += 1
+                real_cmd(args)
+
+            commands.table["reset"] = cmd_reset
+
+
+class _NoSettings:
     def changed(self):
-        self.changes += 1
+        pass
 
-    def factory_reset(self):
-        self.resets += 1
+    def tick(self):
+        pass
 
 
 def augment(board, spl_db=None):
     """Give the board's app the seams' names it lacks; returns (volume extras, engine extras,
-    settings) for assertions."""
+    settings spy) for assertions."""
     app = board.app
     volume_extra = VolumeExtras(app.panel.board_max_db)
     engine_extra = EngineExtras()
     app.volume = Augmented(app.volume, volume_extra)
     app.engine = Augmented(app.engine, engine_extra)
-    settings = getattr(app, "settings", None)
-    if settings is None or not hasattr(settings, "factory_reset"):
-        settings = FakeSettings()
-        app.settings = settings
-    if spl_db is not None and not hasattr(app, "spl_db"):
+    spy = SettingsSpy(app)
+    if spl_db is not None and app.spl_db() is None:
         app.spl_db = lambda: spl_db + app.volume.target_db
-        app.headphone = {"name": "HD600"}
-    return volume_extra, engine_extra, settings
+    return volume_extra, engine_extra, spy

@@ -26,6 +26,10 @@ def _profile(edit=None):
     return profiles.validate(data, PICO)
 
 
+def _with_gain(data):
+    data["gain"] = {"high_db": 12}
+
+
 def _running(edit=None, held=None):
     board = SimBoard(PICO, _profile(edit), held_buttons=() if held is None else (held,))
     board.boot()
@@ -112,7 +116,7 @@ def test_mute_button_mutes_the_chip_and_lights_the_led():
 
 
 def test_menu_drives_the_parts_and_saves():
-    board = _running()
+    board = _running(_with_gain)
     volume_x, engine_x, settings = augment(board)
     board.press("push")
     assert board.app.panel.mode == panel_module.MENU
@@ -247,9 +251,11 @@ def test_hold_at_boot_then_confirm_on_screen_resets_settings():
     board.button_up("push")
     board.run_ms(200)
     assert settings.resets == 0
+    board.app.volume.set_balance(3.0)
     board.turn(1)  # choose YES
     board.press("push")
     assert settings.resets == 1 and board.app.panel.mode == panel_module.MAIN
+    assert board.app.volume.balance_db == 0.0  # the real reset ran: defaults are back
 
 
 def test_hold_at_boot_answered_no_changes_nothing():
@@ -297,6 +303,7 @@ def test_reset_by_second_hold_without_display():
 
 
 def _extra_buttons(p):
+    _with_gain(p)
     p["buttons"][1]["long"] = "standby"
     p["buttons"][1]["double"] = "input"
     p["buttons"].append({"name": "gain", "pin": 20, "action": "gain", "long": "eq"})
@@ -335,3 +342,22 @@ def test_clip_indicator_on_screen_and_led():
     assert board.app.panel.status.clipping
     board.run_ms(Panel.CLIP_HOLD_MS + 200)
     assert not board.app.panel.clipping(board.clock.ticks_ms())
+
+
+def test_headphone_item_selects_a_profile_and_caps_the_volume():
+    board = _running()
+    spy = augment(board)[2]
+    reply = board.send("hp add iem 16 120 mw\r")
+    assert "error" not in reply, reply
+    board.send("hp off\r")
+    assert board.app.headphone is None
+    uncapped = board.app.volume.max_db
+    board.press("push")
+    labels = [label for label, _ in board.app.panel.menu.rows()]
+    board.turn(labels.index("Headphone"))
+    board.press("push")
+    board.turn(1)
+    board.press("push")
+    assert board.app.headphone is not None and board.app.headphone.name == "iem"
+    assert board.app.volume.max_db < uncapped  # a sensitive IEM lowers the cap in force
+    assert spy.changes >= 1

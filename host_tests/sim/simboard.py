@@ -9,8 +9,11 @@ from array import array
 
 from sim import machine
 from sim.chips.pcm5102a import PCM5102AModel
+from sim.chips.pcm5122 import PCM5122Model
 from sim.chips.pga2311 import PGA2311Model
 from sim.chips.ssd1306 import SSD1306Model
+from sim.chips.tpa6130a2 import TPA6130A2Model
+from sim.flashfs import FlashFS
 from uamp import profile as profiles
 from uamp.app import TICK_MS, App
 from uamp.board import Board
@@ -32,15 +35,27 @@ def profile_path(name):
     return REPO + "/boards/" + name + ".json"
 
 
-def _attach_dac(world, cfg):
+def _attach_dac(world, profile):
+    cfg = profile["dac"]
     if cfg["type"] == "pcm5102a":
-        return PCM5102AModel(world, cfg["xsmt"])
+        return PCM5102AModel(world, cfg["xsmt"], cfg.get("flt"), cfg.get("demp"))
+    if cfg["type"] == "pcm5122":
+        chip = PCM5122Model(world, cfg["addr"])
+        world.i2c_bus(profile["i2c"]["id"]).attach(cfg["addr"], chip)
+        return chip
     return None
 
 
-def _attach_volume(world, cfg):
+def _attach_volume(world, profile):
+    cfg = profile["volume"]
     if cfg["type"] == "pga2311":
         chip = PGA2311Model(world, cfg["cs"], cfg.get("mute"), cfg.get("zcen"))
+        world.spi_bus(profile["spi"]["id"]).attach(cfg["cs"], chip)
+        return chip
+    if cfg["type"] == "tpa6130a2":
+        # On the boards we support the amp-enable GPIO drives the TPA6130A2's SD pin.
+        chip = TPA6130A2Model(world, sd=profile.get("amp_enable"))
+        world.i2c_bus(profile["i2c"]["id"]).attach(cfg["addr"], chip)
         return chip
     return None
 
@@ -53,22 +68,25 @@ def _attach_display(world, profile):
 
 
 class SimBoard:
-    def __init__(self, board_name="pico-pcm5102a-pga2311", board_profile=None, held_buttons=()):
+    def __init__(
+        self, board_name="pico-pcm5102a-pga2311", board_profile=None, flash=None, held_buttons=()
+    ):
         self.world = machine.reset_world()
         self.clock = self.world.clock
         if board_profile is None:
             board_profile = profiles.load(profile_path(board_name))
         self.profile = board_profile
-        self.dac = _attach_dac(self.world, board_profile["dac"])
-        self.volume_ic = _attach_volume(self.world, board_profile["volume"])
-        if self.volume_ic is not None and board_profile["volume"].get("bus") == "spi":
-            bus = self.world.spi_bus(board_profile["spi"]["id"])
-            bus.attach(board_profile["volume"]["cs"], self.volume_ic)
+        self.dac = _attach_dac(self.world, board_profile)
+        self.volume_ic = _attach_volume(self.world, board_profile)
         self.display = _attach_display(self.world, board_profile)
         for name in held_buttons:  # pressed before power-up (factory-reset request)
             self.button_down(name)
         self.serial_out = []
-        self.app = App(board_profile, Board(board_profile, self.clock), self.clock, self._serial)
+        # The board's filesystem (settings); pass the old board's flash to simulate a reboot.
+        self.flash = FlashFS() if flash is None else flash
+        board = Board(board_profile, self.clock)
+        board.fs = self.flash
+        self.app = App(board_profile, board, self.clock, self._serial)
         self.i2s = self.world.i2s_ports[board_profile["i2s"]["id"]]
         self.frames_due = 0
         self.encoder_phase = 0
