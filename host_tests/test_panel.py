@@ -361,3 +361,26 @@ def test_headphone_item_selects_a_profile_and_caps_the_volume():
     assert board.app.headphone is not None and board.app.headphone.name == "iem"
     assert board.app.volume.max_db < uncapped  # a sensitive IEM lowers the cap in force
     assert spy.changes >= 1
+
+
+def test_esp32_board_shares_its_i2c_bus_with_the_display():
+    board = SimBoard("esp32-pcm5122-tpa6130a2").boot()
+    board.run_until(lambda: board.app.state == 2, 3000)
+    start = board.app.volume.target_db
+    board.turn(4)
+    screen = board.settle_screen()
+    assert board.app.volume.target_db == start + 2.0
+    assert screen.lit() > 300 and board.display.protocol_errors == []
+    assert board.app.panel.fault is None and board.app.volume.fault is None
+
+
+def test_brightness_item_sets_the_oled_contrast():
+    board = _running()
+    board.press("push")
+    labels = [label for label, _ in board.app.panel.menu.rows()]
+    board.turn(labels.index("Brightness"))
+    board.press("push")
+    board.turn(-5)
+    board.press("push")
+    assert board.app.panel.brightness == 3
+    assert board.display.contrast == 3 * 255 // 10
