@@ -384,3 +384,12 @@ def test_brightness_item_sets_the_oled_contrast():
     board.press("push")
     assert board.app.panel.brightness == 3
     assert board.display.contrast == 3 * 255 // 10
+
+
+def test_chip_fault_is_shown_on_the_main_screen():
+    board = _running()
+    board.app.volume.fail(OSError(5))
+    board.settle_screen()
+    note = board.app.panel.status.note
+    assert note is not None and note.startswith("fault: volume chip")
+    assert board.app.volume.muted and _led(board) == 1

@@ -439,7 +439,8 @@ class Panel:
         spl = getattr(app, "spl_db", None)
         s.spl_db = spl() if spl is not None else None
         s.clipping = self.clipping(now)
-        s.note = self.note
+        fault = getattr(volume, "fault", None)
+        s.note = self.note or (None if fault is None else "fault: " + fault)
         return s
 
     def _screen_key(self, now):
