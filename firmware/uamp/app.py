@@ -114,6 +114,7 @@ class App:
         modes, relay = _gain_modes(self.profile, self.board)
         self.volume = Volume(self.analog, self.engine, limits["max_db"], modes, relay)
         self.volume.on_fault = self._on_chip_fault
+        self.volume.on_recover = self._on_chip_recover
         self.power_on_db = limits["power_on_db"]
 
     # --- front panel: encoder, buttons, display ---
@@ -219,6 +220,11 @@ class App:
         except OSError:
             pass
         self.write("fault: %s\r\n" % description)
+
+    def _on_chip_recover(self):
+        """Unmuting after a fault: the DAC plays again if power-up had got that far."""
+        if self.state == RUNNING:
+            self.dac.mute(False)
 
     def _tick_panel(self):
         if self.encoder is not None:

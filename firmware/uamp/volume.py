@@ -80,6 +80,7 @@ class Volume:
         self.hardware_muted = True
         self.fault = None
         self.on_fault = None  # called with the description when a fault happens
+        self.on_recover = None  # called when unmuting after a fault; may raise OSError
         self.trims = (0, 0)  # Q15 trims last sent to the engine
         self.levels = (None, None)  # dB commanded per channel (None = silent)
         self.ic_gains = (ic.min_db, ic.min_db)  # analog gains last written to the IC
@@ -208,6 +209,8 @@ class Volume:
     def _recover(self):
         self.ic.mute(True)
         self.ic.enable(True)
+        if self.on_recover is not None:
+            self.on_recover()
         self.hardware_muted = True
         self.fade_db = -FADE_DEPTH_DB
         self._apply()
