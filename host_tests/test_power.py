@@ -162,9 +162,44 @@ def test_quiet_change_runs_with_the_output_silent():
 
 
 def test_shutdown_fades_then_mutes_then_amp_off():
+    for name in BOARDS:
+        board = _running(name)
+        board.app.shutdown()
+        board.run_ms(500)
+        amp = board.pin(board.profile["amp_enable"])
+        assert amp.level() == 0 and board.dac.muted() and board.volume_ic.gain_db(0) is None
+        assert board.app.state == app_module.OFF
+        if name == ESP32:
+            assert not board.volume_ic.enabled(0) and not board.dac.enabled()  # DAC standby
+
+
+def test_wake_after_shutdown_powers_up_in_order_to_the_old_level():
     board = _running(PICO)
+    board.send("vol -40\r")
+    board.run_ms(300)
     board.app.shutdown()
     board.run_ms(500)
+    raises(ValueError, board.app.quiet_change, print)  # off: nothing to change quietly
+    board.app.wake()
     amp = board.pin(board.profile["amp_enable"])
-    assert amp.level() == 0 and board.dac.muted() and board.volume_ic.gain_db(0) is None
-    assert board.app.state == app_module.OFF
+    assert amp.level() == 0 and board.dac.muted()
+    board.run_ms(app_module.CLOCKS_SETTLE_MS + app_module.AMP_SETTLE_MS + 1000)
+    assert amp.level() == 1 and not board.dac.muted()
+    assert abs(_measured_db(board, 0) - -40.0) <= 0.05
+
+
+def test_dac_fault_during_a_change_mutes_and_reports():
+    board = _running(ESP32)
+    board.dac.fault = "timeout"
+    board.app.quiet_change(print)
+    board.run_ms(500)
+    assert board.app.volume.fault.startswith("dac: ") and _silent(board)
+    assert "fault: dac" in "".join(board.serial_out)
+
+
+def test_bad_saved_level_falls_back_to_the_power_on_cap():
+    board = SimBoard(PICO)
+    board.app.saved_db = "garbage"
+    board.boot()
+    board.run_ms(2500)
+    assert board.volume_ic.gain_db(0) == board.app.power_on_db

@@ -11,7 +11,6 @@ bus) silences the trim, mutes what still answers, and is reported in `fault`.
 
 from uamp.dsp.gain import UNITY
 
-GRID_DB = 0.5
 STEP_DB = 0.5  # largest level or balance change per tick
 FADE_STEP_DB = 1.5  # mute fade per tick: 45 dB in 30 ticks (300 ms), then the hardware mute
 FADE_DEPTH_DB = 45.0
@@ -189,10 +188,10 @@ class Volume:
             self.fail(e)
             return False
 
-    def fail(self, error):
-        """A chip did not answer: silence, mute what still answers, report. Also used by the
-        app for DAC faults."""
-        self.fault = "volume chip: %s" % (error,)
+    def fail(self, error, part="volume chip"):
+        """A chip did not answer: silence, mute what still answers, report. The app calls it
+        for DAC faults too, so one `fault` describes whatever failed last."""
+        self.fault = "%s: %s" % (part, error)
         self.muted = True
         self.hardware_muted = True
         self.fade_db = -FADE_DEPTH_DB
