@@ -4,9 +4,10 @@ the captured I2S output plus the analog gain the simulated chips report."""
 import math
 
 from sim import machine
-from sim.simboard import SimBoard, peak
+from sim.simboard import SimBoard, peak, profile_path
 from support import raises
 from uamp import app as app_module
+from uamp import profile as profiles
 from uamp.app import App, ChipError
 from uamp.audio import TONE_DBFS
 from uamp.board import Board
@@ -99,18 +100,32 @@ def test_both_boards_play_the_tone_at_the_commanded_level():
             assert abs(left - level) <= 0.05 and abs(right - level) <= 0.05, (name, level)
 
 
+def _esp32_with_ic_range_modes():
+    """The ESP32 profile with low/high modes the TPA6130A2 supplies from its own range."""
+    profile = profiles.load(profile_path(ESP32))
+    profile["gain"] = {"high_db": 6}
+    profile["output"]["gain_db"] = {"low": 0, "high": 6}
+    return profiles.validate(profile, "esp32 with gain modes")
+
+
 def test_gain_mode_switch_keeps_the_output_level():
-    for name in BOARDS:
-        board = _running(name)
+    for name, board_profile in ((PICO, None), (ESP32, _esp32_with_ic_range_modes())):
+        board = SimBoard(name, board_profile).boot()
+        board.run_ms(2500)
         board.send("vol -12\r")
         board.run_ms(500)
         before = _measured_db(board, 0)
         board.app.volume.set_gain_mode("high")
-        board.run_ms(300)
+        board.run_ms(20)
         after = _measured_db(board, 0)
         assert abs(after - before) <= 0.5, (name, before, after)
+        high = board.profile["gain"]["high_db"]
+        assert board.app.volume.target_db == -12.0 - high  # the volume moved, not the output
         if name == PICO:
-            assert board.pin(8).level() == 1 and board.volume_ic.gain_db(0) == -22.0
+            assert board.pin(8).level() == 1 and board.volume_ic.gain_db(0) == -24.0
+        board.app.volume.set_gain_mode("low")
+        board.run_ms(20)
+        assert abs(_measured_db(board, 0) - before) <= 0.5 and board.app.volume.target_db == -12
 
 
 def test_volume_chip_fault_mutes_and_reports():
@@ -203,3 +218,16 @@ def test_bad_saved_level_falls_back_to_the_power_on_cap():
     board.boot()
     board.run_ms(2500)
     assert board.volume_ic.gain_db(0) == board.app.power_on_db
+
+
+def test_gain_section_and_loudness_chain_must_agree():
+    profile = profiles.load(profile_path(PICO))
+    profile["output"]["gain_db"] = {"low": 0, "high": 10}
+    e = raises(profiles.ProfileError, profiles.validate, profile, "x")
+    assert "output.gain_db" in str(e)
+    profile["output"]["gain_db"] = {"low": 0, "high": 12.5}
+    profile["gain"]["high_db"] = 12.5
+    profiles.validate(profile, "x")
+    profile["gain"]["high_db"] = 12.3
+    profile["output"]["gain_db"] = {"low": 0, "high": 12.3}
+    assert "0.5 dB grid" in str(raises(profiles.ProfileError, profiles.validate, profile, "x"))

@@ -4,6 +4,7 @@
 asyncio task calls it every TICK_MS; the simulator calls the same method as its clock advances.
 """
 
+from uamp import state
 from uamp.audio import AudioEngine
 from uamp.console import Console
 from uamp.drivers.digital import DigitalVolume
@@ -11,7 +12,9 @@ from uamp.drivers.pcm5102a import PCM5102A
 from uamp.drivers.pcm5122 import PCM5122
 from uamp.drivers.pga2311 import PGA2311
 from uamp.drivers.tpa6130a2 import TPA6130A2
-from uamp.encoder import Encoder
+from uamp.headphones import Chain
+from uamp.settings import Settings
+from uamp.ui.panel import Panel
 from uamp.volume import Volume
 
 TICK_MS = 10
@@ -19,6 +22,7 @@ CLOCKS_SETTLE_MS = 200  # I2S clocks running and the DAC locked before the amp i
 AMP_SETTLE_MS = 100  # amp output settled before the DAC unmutes
 
 BOOTING, AMP_ON, RUNNING, CHANGING, OFF = 0, 1, 2, 3, 4
+SETTINGS_POLL_MS = 1000  # how often the app looks for setting changes nobody reported
 
 
 class ChipError(Exception):
@@ -120,22 +124,42 @@ class App:
 
     # --- front panel: encoder, buttons, display ---
     def _build_panel(self):
-        self.encoder = None
-        enc = self.profile.get("encoder")
-        if enc:
-            board = self.board
-            self.encoder = Encoder(
-                board.input(enc["a"]),
-                board.input(enc["b"]),
-                enc["steps_per_detent"],
-                enc.get("invert", False),
-            )
-            board.on_edges(self.encoder.pin_a, self.encoder.isr)
-            board.on_edges(self.encoder.pin_b, self.encoder.isr)
+        self.panel = Panel(self, self.board, self.profile, self.clock)
+        self.encoder = self.panel.encoder
 
-    # --- serial console (and, later, settings) ---
+    # --- serial console, settings, headphone profile ---
     def _build_console(self):
+        """Load the settings and restore them, never loud: the volume comes back at most at the
+        board's power-on level (and under the headphone's max SPL), muted if it was muted."""
+        self.board_power_on_db = self.power_on_db
+        self.board_max_db = self.volume.max_db
+        output = self.profile.get("output")
+        self.chain = None if output is None else Chain(output)
+        self.headphone = None
+        self.user_limit_db = None
+        self.restore_muted = False
+        self.uptime_ms = 0
+        self._last_ms = self.clock.ticks_ms()
+        self._poll_ms = 0
         self.console = Console(self, self.write)
+        self.settings = Settings(
+            getattr(self.board, "fs", None), self.clock, report=self.console.reply
+        )
+        problems = self.settings.load()
+        state.apply(self, self.settings.values, problems)
+        self.settings.capture = self._capture_settings
+        for line in problems:
+            self.console.reply(line)
+
+    def _capture_settings(self):
+        return state.capture(self, self.settings.values)
+
+    def spl_db(self):
+        """SPL (dB) a 0 dBFS signal reaches at the current volume; None without a profile."""
+        return state.spl_db(self)
+
+    def uptime_s(self):
+        return self.uptime_ms // 1000
 
     def start(self):
         self.engine.start()
@@ -154,6 +178,7 @@ class App:
             self._tick_power_up()
         else:
             self._tick_panel()
+        self._tick_console()
         self.volume.tick()
 
     def _tick_power_up(self):
@@ -255,10 +280,26 @@ class App:
             self.dac.mute(False)
 
     def _tick_panel(self):
-        if self.encoder is not None:
-            detents = self.encoder.take_detents()
-            if detents:
-                self.volume.set_db(self.volume.target_db + detents * 0.5)
+        self.panel.tick()
+
+    def _tick_console(self):
+        now = self.clock.ticks_ms()
+        elapsed = self.clock.ticks_diff(now, self._last_ms)
+        self._last_ms = now
+        self.uptime_ms += elapsed
+        if self.state != RUNNING:
+            return
+        if self.restore_muted:
+            self.restore_muted = False
+            self.volume.mute(True)  # same tick as the power-up unmute: nothing was heard
+        # Parts that change settings call settings.changed(); the once-a-second look also
+        # catches a part that does not (yet), so nothing the user set is lost.
+        self._poll_ms += elapsed
+        if self._poll_ms >= SETTINGS_POLL_MS:
+            self._poll_ms = 0
+            if not self.settings.dirty and self._capture_settings() != self.settings.values:
+                self.settings.changed()
+        self.settings.tick()
 
     async def run(self):
         """Board main loop: the tick task and the console reader, side by side."""
@@ -274,6 +315,6 @@ class App:
     async def _console_task(self, asyncio, stream):
         reader = asyncio.StreamReader(stream)
         while True:
-            data = await reader.read(1)
+            data = await reader.read(1)  # Ctrl-C never gets here: it raises KeyboardInterrupt
             if data:
                 self.console.feed(data.decode() if isinstance(data, bytes) else data)
