@@ -231,3 +231,22 @@ def test_gain_section_and_loudness_chain_must_agree():
     profile["gain"]["high_db"] = 12.3
     profile["output"]["gain_db"] = {"low": 0, "high": 12.3}
     assert "0.5 dB grid" in str(raises(profiles.ProfileError, profiles.validate, profile, "x"))
+
+
+def test_pcm5102a_pins_follow_slas859():
+    from sim.chips.pcm5102a import PCM5102AModel
+    from uamp.drivers.pcm5102a import PCM5102A
+
+    world = machine.reset_world()
+    chip = PCM5102AModel(world, xsmt=19, flt=20, demp=21)
+    pins = [machine.Pin(n, machine.Pin.OUT, value=1) for n in (19, 20, 21)]
+    dac = PCM5102A(pins[0], flt=pins[1], demp=pins[2])
+    assert chip.muted() and chip.filter() == "normal" and not chip.deemphasis()  # all low
+    dac.mute(False)
+    dac.set_filter("low-latency")
+    dac.set_deemphasis(True)
+    assert not chip.muted() and chip.filter() == "low-latency" and chip.deemphasis()
+    raises(ValueError, dac.set_filter, "slow")
+    assert chip.filter() == "low-latency"
+    bare = PCM5102A(machine.Pin(22, machine.Pin.OUT))
+    raises(ValueError, bare.set_filter, "normal")  # FLT not wired: say so, change nothing

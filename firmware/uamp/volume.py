@@ -255,7 +255,10 @@ class Volume:
             or ic_right + relay_db > old_right + old_relay
         )
         if louder and not muting:
-            # More analog gain: lower the trim first, so a transient is quieter, never louder.
+            # More analog gain: lower the trim first, so a transient is quieter. The engine
+            # still ramps the trim over a few buffers while the IC steps at once, so a coarse
+            # IC step (TPA6130A2: 6 dB at the bottom, under 0.6 dB near 0 dB) can show as a
+            # brief overshoot of up to (IC step - 0.5 dB) until the ramp lands.
             self._set_trims(trim_left, trim_right, relay_db + ic_left, relay_db + ic_right)
         if relay_db < old_relay:
             self.relay(0)  # less analog gain first
