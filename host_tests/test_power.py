@@ -189,18 +189,19 @@ def test_shutdown_fades_then_mutes_then_amp_off():
 
 
 def test_wake_after_shutdown_powers_up_in_order_to_the_old_level():
-    board = _running(PICO)
-    board.send("vol -40\r")
-    board.run_ms(300)
-    board.app.shutdown()
-    board.run_ms(500)
-    raises(ValueError, board.app.quiet_change, print)  # off: nothing to change quietly
-    board.app.wake()
-    amp = board.pin(board.profile["amp_enable"])
-    assert amp.level() == 0 and board.dac.muted()
-    board.run_ms(app_module.CLOCKS_SETTLE_MS + app_module.AMP_SETTLE_MS + 1000)
-    assert amp.level() == 1 and not board.dac.muted()
-    assert abs(_measured_db(board, 0) - -40.0) <= 0.05
+    for name in BOARDS:
+        board = _running(name)
+        board.send("vol -40\r")
+        board.run_ms(300)
+        board.app.shutdown()
+        board.run_ms(500)
+        raises(ValueError, board.app.quiet_change, print)  # off: nothing to change quietly
+        board.app.wake()
+        amp = board.pin(board.profile["amp_enable"])
+        assert amp.level() == 0 and board.dac.muted()
+        board.run_ms(app_module.CLOCKS_SETTLE_MS + app_module.AMP_SETTLE_MS + 1000)
+        assert amp.level() == 1 and not board.dac.muted() and board.app.volume.fault is None
+        assert abs(_measured_db(board, 0) - -40.0) <= 0.05, name
 
 
 def test_dac_fault_during_a_change_mutes_and_reports():

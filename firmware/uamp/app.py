@@ -252,9 +252,9 @@ class App:
             self._enter(BOOTING)
 
     def _power_off(self):
+        self.analog.enable(False)  # outputs off over the bus while the chip still answers
         if self.amp_enable is not None:
             self.amp_enable(0)
-        self.analog.enable(False)
 
     def _chip_call(self, method, arg, part="dac"):
         """Call a driver (or a change action) with one argument; a bus fault mutes and reports."""
