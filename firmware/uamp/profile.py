@@ -60,8 +60,8 @@ _DISPLAY = {
     "blank_s?": ("int", 0, 3600),
 }
 _LIMITS = {"max_db": ("num", -60, 31.5), "power_on_db": ("num", -100, 0)}
-# Gain modes "low" and "high": a relay GPIO adds high_db of analog gain, or (no relay) the low
-# mode leaves the top high_db of the volume IC's range unused.
+# Gain modes "low" and "high": in "high" a relay GPIO adds high_db of analog gain after the
+# volume stage, or (no relay) the volume IC supplies it from the top of its range.
 _GAIN = {"high_db": ("num", 1, 30), "relay?": "pin"}
 # Analog output chain, for loudness (uamp/headphones.py). gain_db is checked on its own.
 _OUTPUT = {
@@ -163,6 +163,20 @@ class _Checker:
             self.fail(path + ".bus", "the profile has no '%s' section" % bus)
 
 
+def _check_gain(check, gain, output):
+    """The gain section, and the loudness chain's per-mode gains agreeing with it."""
+    check.section(gain, _GAIN, "gain")
+    high = gain["high_db"]
+    if high * 2 != int(high * 2):
+        check.fail("gain.high_db", "must be on the 0.5 dB grid, got %r" % (high,))
+    gains = (output or {}).get("gain_db")
+    if gains is not None and gains != {"low": 0, "high": high}:
+        check.fail(
+            "output.gain_db",
+            'must be {"low": 0, "high": %g} to match the gain section, got %r' % (high, gains),
+        )
+
+
 def _check_output(check, output):
     check.section(output, _OUTPUT, "output")
     gains = output.get("gain_db")
@@ -245,10 +259,10 @@ def validate(profile, name="?"):
         check.section(profile["display"], _DISPLAY, "display")
         if "i2c" not in buses:
             check.fail("display.bus", "the profile has no 'i2c' section")
-    if profile.get("gain") is not None:
-        check.section(profile["gain"], _GAIN, "gain")
     if profile.get("output") is not None:
         _check_output(check, profile["output"])
+    if profile.get("gain") is not None:
+        _check_gain(check, profile["gain"], profile.get("output"))
     if profile.get("headphone") is not None:
         hp = check.section(profile["headphone"], _HEADPHONE, "headphone")
         try:
