@@ -1,0 +1,203 @@
+"""What does my setup need? Headphone + board profile -> voltage, power, gain mode, max volume.
+
+    python tools/recommend.py --board pico-pcm5102a-pga2311 --ohm 300 --sens 97
+    python tools/recommend.py --board esp32-pcm5122-tpa6130a2 --class planar --plot out/spl.png
+    python tools/recommend.py --list                      # the headphone classes shipped
+
+The target is the SPL a full-scale (0 dBFS) signal should reach: by default 100 dB, i.e. 85 dB
+average music (the NIOSH 8-hour level) with 15 dB of peaks on top. The math is the firmware's own
+(firmware/uamp/headphones.py), so the tool and the board agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "firmware"))
+
+from uamp import headphones as hpm  # noqa: E402
+from uamp import profile as profiles  # noqa: E402
+
+CLASSES = Path(__file__).resolve().parent / "headphones.json"
+MIN_PLOT_DB = -60.0
+
+
+@dataclass
+class ModeReport:
+    mode: str
+    gain_db: float
+    clip_volts: float
+    max_spl: float  # loudest clean 0 dBFS level at the board's volume cap
+    headroom_db: float  # max_spl - target
+    volume_for_target: float  # volume setting where 0 dBFS reaches the target
+    clips_at_cap: bool
+
+
+def load_classes() -> dict:
+    return json.loads(CLASSES.read_text())["classes"]
+
+
+def board_profile(name: str) -> dict:
+    path = Path(name) if name.endswith(".json") else ROOT / "boards" / f"{name}.json"
+    profile = profiles.load(str(path))
+    if profile.get("output") is None:
+        raise SystemExit(
+            f"board profile {path.name} has no 'output' section (see boards/README.md)"
+        )
+    return profile
+
+
+def analyse(hp: hpm.Headphone, profile: dict, target: float) -> list[ModeReport]:
+    chain = hpm.Chain(profile["output"])
+    cap = profile["limits"]["max_db"]
+    reports = []
+    for mode in chain.gains:
+        clean_cap = min(
+            cap, hpm.volume_db_for_volts(chain, mode, hp.ohm, chain.clip_volts(hp.ohm))
+        )
+        max_spl, _ = hpm.spl(hp, chain, clean_cap, mode)
+        reports.append(
+            ModeReport(
+                mode=mode,
+                gain_db=chain.gain_db(mode),
+                clip_volts=chain.clip_volts(hp.ohm),
+                max_spl=max_spl,
+                headroom_db=max_spl - target,
+                volume_for_target=hpm.volume_for_spl(hp, chain, mode, target),
+                clips_at_cap=hpm.spl(hp, chain, cap, mode)[1],
+            )
+        )
+    return reports
+
+
+def recommend(reports: list[ModeReport]) -> ModeReport:
+    """The lowest gain that reaches the target cleanly (less noise, finer knob); if none does,
+    the one that gets closest."""
+    reaching = [r for r in reports if r.headroom_db >= 0]
+    if reaching:
+        return min(reaching, key=lambda r: r.gain_db)
+    return max(reports, key=lambda r: r.max_spl)
+
+
+def floor_half(db: float) -> float:
+    return math.floor(db * 2) / 2
+
+
+def report_text(hp: hpm.Headphone, profile: dict, target: float) -> str:
+    reports = analyse(hp, profile, target)
+    best = recommend(reports)
+    volts = hp.volts_for(target)
+    lines = [
+        f"headphone   {hp.describe()}  ({hp.sens_per_volt():.1f} dB SPL/V)",
+        f"board       {profile['name']}  (volume cap {profile['limits']['max_db']:+.1f} dB)",
+        f"target      {target:.0f} dB SPL at 0 dBFS needs {volts:.3f} Vrms, "
+        f"{hp.power_mw(volts):.2f} mW, {1000 * volts / hp.ohm:.1f} mA",
+        "",
+        "gain mode   gain   clips at   max clean SPL   headroom   volume for target",
+    ]
+    for r in reports:
+        lines.append(
+            f"{r.mode:<10} {r.gain_db:+5.1f} dB  {r.clip_volts:5.2f} V   {r.max_spl:8.1f} dB"
+            f"     {r.headroom_db:+6.1f} dB   {r.volume_for_target:+7.1f} dB"
+        )
+    lines.append("")
+    if best.headroom_db >= 0:
+        max_volume = floor_half(min(best.volume_for_target, profile["limits"]["max_db"]))
+        lines.append(
+            f"recommended gain mode '{best.mode}', max volume {max_volume:+.1f} dB "
+            f"({best.headroom_db:.1f} dB of headroom)"
+        )
+        unit = "mw" if hp.unit == "mw" else "v"
+        lines.append(
+            f"on the console: gain {best.mode} | limit {max_volume:g} | "
+            f"hp add {hp.name} {hp.ohm:g} {hp.sensitivity_db:g} {unit}"
+        )
+    else:
+        lines.append(
+            f"this board cannot reach {target:.0f} dB SPL cleanly with this headphone: "
+            f"best is '{best.mode}' at {best.max_spl:.1f} dB SPL"
+        )
+    for warning in hpm.warnings(
+        hp, hpm.Chain(profile["output"]), best.mode, profile["limits"]["max_db"]
+    ):
+        lines.append(warning)
+    return "\n".join(lines)
+
+
+def plot(hp: hpm.Headphone, profile: dict, target: float, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    chain = hpm.Chain(profile["output"])
+    cap = profile["limits"]["max_db"]
+    steps = int((cap - MIN_PLOT_DB) * 2) + 1
+    volumes = [MIN_PLOT_DB + i * 0.5 for i in range(steps)]
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for mode in chain.gains:
+        levels = [hpm.spl(hp, chain, v, mode)[0] for v in volumes]
+        ax.plot(volumes, levels, label=f"gain '{mode}' ({chain.gain_db(mode):+g} dB)")
+        clip = [v for v in volumes if hpm.spl(hp, chain, v, mode)[1]]
+        if clip:
+            ax.axvline(clip[0], linestyle=":", linewidth=1, color=ax.lines[-1].get_color())
+    ax.axhline(target, color="black", linestyle="--", linewidth=1, label=f"target {target:g} dB")
+    ax.axhline(85, color="red", linestyle="--", linewidth=1, label="85 dB (NIOSH 8 h)")
+    ax.set_xlabel("volume setting (dB)")
+    ax.set_ylabel("SPL of a 0 dBFS signal (dB)")
+    ax.set_title(f"{hp.describe()} on {profile['name']}  (dotted: clipping starts)")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def headphone_from_args(args: argparse.Namespace) -> hpm.Headphone:
+    if args.hp_class:
+        classes = load_classes()
+        if args.hp_class not in classes:
+            raise SystemExit(f"unknown class '{args.hp_class}'; --list shows them")
+        c = classes[args.hp_class]
+        return hpm.Headphone(args.hp_class, c["ohm"], c["sens"], c["unit"])
+    if args.ohm is None or args.sens is None:
+        raise SystemExit("give --ohm and --sens, or --class (see --list)")
+    return hpm.Headphone("yours", args.ohm, args.sens, args.unit)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--board", default="pico-pcm5102a-pga2311", help="profile name or path")
+    parser.add_argument("--ohm", type=float, help="headphone impedance")
+    parser.add_argument("--sens", type=float, help="headphone sensitivity (dB SPL)")
+    parser.add_argument("--unit", choices=hpm.UNITS, default="mw", help="sensitivity per mW or V")
+    parser.add_argument("--class", dest="hp_class", help="a headphone class from --list")
+    parser.add_argument("--target", type=float, default=hpm.USEFUL_SPL_DB, help="dB SPL at 0 dBFS")
+    parser.add_argument("--plot", type=Path, help="write SPL against volume to this PNG")
+    parser.add_argument("--list", action="store_true", help="list the headphone classes")
+    args = parser.parse_args(argv)
+    if args.list:
+        for name, c in load_classes().items():
+            print(f"{name:<14} {c['ohm']:>4} ohm {c['sens']:>5} dB/{c['unit']}  {c['about']}")
+            print(f"{'':<14} source: {c['source']}")
+        return 0
+    try:
+        hp = headphone_from_args(args)
+    except ValueError as e:
+        raise SystemExit(f"bad headphone: {e}")
+    profile = board_profile(args.board)
+    print(report_text(hp, profile, args.target))
+    if args.plot:
+        plot(hp, profile, args.target, args.plot)
+        print(f"plot written to {args.plot}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
