@@ -215,3 +215,21 @@ def test_muted_restore_never_sounds():
     board.run_ms(2000)
     assert board.app.volume.muted and board.volume_ic.gain_db(0) is None
     assert max(abs(s) for s in board.samples(0)) == 0
+
+
+def test_reset_restores_defaults_and_never_raises_the_volume():
+    rig = Rig().boot()
+    for line in ("vol -50", "bal 3", "bass 5", "hp add a 32 100 mw", "hp use a", "limit -40"):
+        rig.send(line + "\r")
+    out = rig.send("reset\r")
+    assert out.endswith("settings reset to defaults\r\n")
+    app = rig.app
+    assert app.volume.target_db == -50  # defaults would be -30: reset never turns it up
+    assert app.volume.balance_db == 0 and app.engine.bass_db == 0
+    assert app.headphone is None and app.user_limit_db is None and app.volume.max_db == 0
+    rig.send("vol -10\r")
+    rig.send("reset\r")
+    assert app.volume.target_db == -30  # ...but does bring a loud level down to power-on
+    rig.run_ms(settings.SAVE_DELAY_MS + 100)
+    again = Rig(flash=FlashFS(rig.flash.image())).boot()
+    assert again.app.settings.values["headphones"] == {}

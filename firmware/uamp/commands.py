@@ -143,7 +143,10 @@ class Commands:
     def cmd_help(self, args):
         self._usage(args, 0, "help")
         for usage, text in HELP:
-            self.reply("%-34s %s" % (usage, text))
+            if len(usage) > 30:
+                self.reply(usage)
+                usage = ""
+            self.reply("%-30s %s" % (usage, text))
 
     def cmd_version(self, args):
         self._usage(args, 0, "version")

@@ -55,10 +55,11 @@ def apply(app, values, problems):
     _try(problems, "balance", _get(vol, "set_balance"), values["balance_db"])
     if values["input"] is not None:
         _try(problems, "input", _get(eng, "select_input"), values["input"])
-    if values["eq_preset"] is not None:
-        _try(problems, "EQ preset", _get(eng, "load_eq_preset"), values["eq_preset"])
     bands = values["eq_bands"]
-    if bands is not None and _get(eng, "set_eq_band") is not None:
+    if values["eq_preset"] is not None:
+        # A named preset defines the bands; its name must survive the restore too.
+        _try(problems, "EQ preset", _get(eng, "load_eq_preset"), values["eq_preset"])
+    elif bands is not None and _get(eng, "set_eq_band") is not None:
         for index, band in enumerate(bands):
             _try(problems, "EQ band %d" % index, eng.set_eq_band, index, *band)
     _try(problems, "EQ on/off", _get(eng, "set_eq_enabled"), values["eq_enabled"])
