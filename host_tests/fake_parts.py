@@ -17,6 +17,7 @@ class FakeVolume:
     def __init__(self, min_db=-95.5, max_db=0.0):
         self.min_db = min_db
         self.board_max_db = max_db
+        self.cap_db = max_db
         self.max_db = max_db
         self.target_db = min_db
         self.current_db = min_db
@@ -128,7 +129,7 @@ class FakePartsApp(App):
 
     def _build_volume(self):
         limits = self.profile["limits"]
-        self.volume = FakeVolume(-95.5, min(self.analog_max_db, limits["max_db"]))
+        self.volume = FakeVolume(-95.5, limits["max_db"])
         self.power_on_db = limits["power_on_db"]
 
 

@@ -33,12 +33,22 @@ _SPI = {
     "baudrate": ("int", 10000, 10000000),
 }
 _I2C = {"id": ("int", 0, 1), "sda": "pin", "scl": "pin", "freq": ("int", 10000, 1000000)}
-_ENCODER = {"a": "pin", "b": "pin", "steps_per_detent": ("one of", 1, 2, 4), "invert?": "bool"}
+# Button actions (uamp/buttons.py ACTIONS); `long` and `double` are optional extra actions.
+BUTTON_ACTIONS = ("mute", "menu", "input", "gain", "eq", "standby")
+_ENCODER = {
+    "a": "pin",
+    "b": "pin",
+    "steps_per_detent": ("one of", 1, 2, 4),
+    "invert?": "bool",
+    "max_rise_db_s?": ("int", 10, 60),  # default knob speed limit (uamp/encoder.py Accelerator)
+}
 _BUTTON = {
     "name": "str",
     "pin": "pin",
     "active_low?": "bool",
-    "action": ("one of", "mute", "menu", "input", "gain", "eq", "standby"),
+    "action": ("one of",) + BUTTON_ACTIONS,
+    "long?": ("one of",) + BUTTON_ACTIONS,
+    "double?": ("one of",) + BUTTON_ACTIONS,
 }
 _DISPLAY = {
     "type": ("one of", "ssd1306"),
@@ -46,8 +56,13 @@ _DISPLAY = {
     "addr": ("int", 0x3C, 0x3D),
     "width": ("one of", 128),
     "height": ("one of", 32, 64),
+    "dim_s?": ("int", 5, 3600),
+    "blank_s?": ("int", 0, 3600),
 }
 _LIMITS = {"max_db": ("num", -60, 31.5), "power_on_db": ("num", -100, 0)}
+# Gain modes "low" and "high": a relay GPIO adds high_db of analog gain, or (no relay) the low
+# mode leaves the top high_db of the volume IC's range unused.
+_GAIN = {"high_db": ("num", 1, 30), "relay?": "pin"}
 # Analog output chain, for loudness (uamp/headphones.py). gain_db is checked on its own.
 _OUTPUT = {
     "dac_vfs_vrms": ("num", 0.1, 20),
@@ -186,6 +201,7 @@ def validate(profile, name="?"):
         "encoder?": None,
         "buttons?": None,
         "display?": None,
+        "gain?": None,
         "limits": None,
         "output?": None,
         "headphone?": None,
@@ -219,12 +235,18 @@ def validate(profile, name="?"):
     buttons = profile.get("buttons") or []
     if not isinstance(buttons, list):
         check.fail("buttons", "must be a list")
+    names = {}
     for index, button in enumerate(buttons):
         check.section(button, _BUTTON, "buttons[%d]" % index)
+        if button["name"] in names:
+            check.fail("buttons[%d].name" % index, "'%s' is used twice" % button["name"])
+        names[button["name"]] = True
     if profile.get("display") is not None:
         check.section(profile["display"], _DISPLAY, "display")
         if "i2c" not in buses:
             check.fail("display.bus", "the profile has no 'i2c' section")
+    if profile.get("gain") is not None:
+        check.section(profile["gain"], _GAIN, "gain")
     if profile.get("output") is not None:
         _check_output(check, profile["output"])
     if profile.get("headphone") is not None:
