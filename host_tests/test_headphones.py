@@ -13,7 +13,6 @@ from uamp import profile as profiles
 
 PICO_OUTPUT = {
     "dac_vfs_vrms": 2.1,
-    "gain_db": {"low": 0, "high": 12},
     "vmax_vrms": 3.5,
     "imax_ma": 100,
     "zout_ohm": 0,
@@ -35,15 +34,16 @@ def test_sensitivity_conversion_and_one_milliwatt():
     assert per_volt.sens_per_volt() == 110 and close(per_volt.spl_at(0.5), 110 - 6.0206)
 
 
-def test_chain_voltage_gain_balanced_and_output_impedance():
+def test_chain_voltage_amp_gain_balanced_and_output_impedance():
     chain = hpm.Chain(PICO_OUTPUT)
-    assert close(chain.volts(0, "low", 32), 2.1, 1e-9)
-    assert close(chain.volts(-20, "low", 32), 0.21, 1e-9)
-    assert close(chain.volts(-12, "high", 32), 2.1, 1e-9)
+    assert close(chain.volts(0, 32), 2.1, 1e-9)
+    assert close(chain.volts(-20, 32), 0.21, 1e-9)
+    amp = hpm.Chain(dict(PICO_OUTPUT, amp_gain_db=12))
+    assert close(amp.volts(-12, 32), 2.1, 1e-9)
     balanced = hpm.Chain(dict(PICO_OUTPUT, balanced=True))
-    assert close(balanced.volts(-6, "low", 32), 2 * 2.1 * 10 ** (-6 / 20), 1e-9)
+    assert close(balanced.volts(-6, 32), 2 * 2.1 * 10 ** (-6 / 20), 1e-9)
     divided = hpm.Chain(dict(PICO_OUTPUT, zout_ohm=32))
-    assert close(divided.volts(0, "low", 32), 1.05, 1e-9)  # half across the load
+    assert close(divided.volts(0, 32), 1.05, 1e-9)  # half across the load
 
 
 def test_clipping_at_the_smaller_of_voltage_and_current():
@@ -51,32 +51,34 @@ def test_clipping_at_the_smaller_of_voltage_and_current():
     assert close(chain.clip_volts(600), 3.5)  # rail-limited
     assert close(chain.clip_volts(16), 1.6)  # 100 mA into 16 ohm
     iem = hpm.Headphone("iem", 16, 110, "mw")
-    level, clipped = hpm.spl(iem, chain, 0, "low")  # 2.1 V wanted, 1.6 V available
+    level, clipped = hpm.spl(iem, chain, 0)  # 2.1 V wanted, 1.6 V available
     assert clipped and close(level, iem.spl_at(1.6))
-    assert not hpm.spl(iem, chain, -20, "low")[1]
+    assert not hpm.spl(iem, chain, -20)[1]
+    assert close(hpm.clip_volume_db(iem, chain), 20 * math.log10(1.6 / 2.1))
 
 
 def test_safe_cap_meets_max_spl_exactly():
     chain = hpm.Chain(PICO_OUTPUT)
     hp = hpm.Headphone("cans", 32, 100, "mw", max_spl_db=105)
-    cap = hpm.safe_cap_db(hp, chain, "high")
-    assert close(hpm.spl(hp, chain, cap, "high")[0], 105)
-    assert close(hpm.safe_cap_db(hp, chain, "low") - cap, 12)  # 12 dB less gain, 12 dB more room
+    cap = hpm.safe_cap_db(hp, chain)
+    assert close(hpm.spl(hp, chain, cap)[0], 105)
+    louder = hpm.Chain(dict(PICO_OUTPUT, amp_gain_db=6))
+    assert close(cap - hpm.safe_cap_db(hp, louder), 6)  # 6 dB more gain, 6 dB less room
+    loud_cans = hpm.Headphone("loud", 32, 100, "mw", max_spl_db=130)
+    assert close(hpm.safe_cap_db(loud_cans, chain), hpm.clip_volume_db(loud_cans, chain))
 
 
 def test_warnings_for_weak_and_clipping_setups():
     esp = hpm.Chain({"dac_vfs_vrms": 2.1, "vmax_vrms": 1.42, "imax_ma": 89})
     planar = hpm.Headphone("he6", 50, 83.5, "mw")
-    lines = hpm.warnings(planar, esp, "normal", 0)
+    lines = hpm.warnings(planar, esp, 0)
     assert any("reaches only" in line for line in lines)
     assert any("clips" in line for line in lines)  # 2.1 V asked, 1.42 V available
     easy = hpm.Headphone("easy", 32, 100, "mw")
     pico = hpm.Chain(PICO_OUTPUT)
-    assert hpm.warnings(easy, pico, "low", -10) == []
-    assert any(
-        "impedance" in x
-        for x in hpm.warnings(easy, hpm.Chain(dict(PICO_OUTPUT, zout_ohm=10)), "low", -10)
-    )
+    assert hpm.warnings(easy, pico, -10) == []
+    high_zout = hpm.Chain(dict(PICO_OUTPUT, zout_ohm=10))
+    assert any("impedance" in line for line in hpm.warnings(easy, high_zout, -10))
 
 
 def test_bad_profiles_are_refused():
@@ -113,8 +115,8 @@ def test_profile_sections_are_validated():
     profile = profiles.load(profile_path("pico-pcm5102a-pga2311"))
     for change, key in (
         ({"vmax_vrms": -1}, "output.vmax_vrms"),
-        ({"gain_db": {"low": 99}}, "output.gain_db.low"),
-        ({"gain_db": []}, "output.gain_db"),
+        ({"amp_gain_db": 99}, "output.amp_gain_db"),
+        ({"dac_vfs_vrms": "2.1"}, "output.dac_vfs_vrms"),
         ({"balanced": "yes"}, "output.balanced"),
     ):
         broken = json.loads(json.dumps(profile))
@@ -136,10 +138,10 @@ def test_board_headphone_caps_the_volume_on_first_boot():
     assert status["headphone"] == "iem" and status["spl_db"] == round(app.spl_db(), 1)
     out = rig.send("hp\r")
     assert "dB SPL at 0 dBFS" in out and "iem: 16 ohm" in out
-    # A gain change moves the cap by the gain difference, so the SPL cap stays put.
-    low_cap = app.volume.max_db
+    # Levels are output levels: a gain mode does not move the SPL cap.
+    cap = app.volume.max_db
     rig.send("gain high\r")
-    assert app.volume.max_db == low_cap - 12
+    assert app.volume.max_db == cap
     rig.send("hp off\r")
     assert app.volume.max_db == 0 and app.spl_db() is None
 

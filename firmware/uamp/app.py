@@ -129,8 +129,7 @@ class App:
     def _build_console(self):
         """Load the settings and restore them, never loud: the volume comes back at most at the
         board's power-on level (and under the headphone's max SPL), muted if it was muted."""
-        self.board_power_on_db = self.power_on_db
-        self.board_max_db = self.volume.max_db
+        self.board_max_db = self.volume.cap_db  # the board's cap; limits sit below it
         output = self.profile.get("output")
         self.chain = None if output is None else Chain(output)
         self.headphone = None

@@ -247,7 +247,6 @@ class Commands:
                     "unknown gain mode '%s' (modes: %s)" % (args[0][:16], " ".join(modes) or "-")
                 )
             _need(vol, "set_gain_mode", "gain")(args[0])
-            state.apply_limit(self.app)  # the headphone's safe cap depends on the gain
             self.changed()
         self.reply(
             "gain %s (modes: %s)"
@@ -490,8 +489,7 @@ class Commands:
             "%.1f dB SPL at 0 dBFS now; volume capped at %.1f dB"
             % (app.spl_db(), state.effective_limit(app))
         )
-        mode = state.gain_mode(app)
-        for line in headphones.warnings(hp, app.chain, mode, app.board_max_db):
+        for line in headphones.warnings(hp, app.chain, app.board_max_db):
             self.reply(line)
 
     # --- settings ---
@@ -513,6 +511,7 @@ class Commands:
         state.apply(app, values, problems)
         # apply() prepared a boot level; here the volume may only go down.
         app.volume.set_db(min(before, app.power_on_db))
+        app.saved_db = None
         app.settings.values = values
         app.settings.changed()
         for line in problems:

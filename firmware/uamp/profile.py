@@ -63,10 +63,10 @@ _LIMITS = {"max_db": ("num", -60, 31.5), "power_on_db": ("num", -100, 0)}
 # Gain modes "low" and "high": a relay GPIO adds high_db of analog gain, or (no relay) the low
 # mode leaves the top high_db of the volume IC's range unused.
 _GAIN = {"high_db": ("num", 1, 30), "relay?": "pin"}
-# Analog output chain, for loudness (uamp/headphones.py). gain_db is checked on its own.
+# Analog output chain, for loudness (uamp/headphones.py).
 _OUTPUT = {
     "dac_vfs_vrms": ("num", 0.1, 20),
-    "gain_db?": None,
+    "amp_gain_db?": ("num", -20, 40),
     "vmax_vrms": ("num", 0.1, 50),
     "imax_ma": ("num", 1, 5000),
     "zout_ohm?": ("num", 0, 100),
@@ -118,8 +118,7 @@ class _Checker:
                 if not optional:
                     self.fail(path + "." + key, "missing")
                 continue
-            if kind is not None:
-                self.field(value, kind, path + "." + key)
+            self.field(value, kind, path + "." + key)
         for key in data:
             if key not in known:
                 self.fail(path + "." + key, "unknown key")
@@ -161,18 +160,6 @@ class _Checker:
         bus = data.get("bus")
         if bus is not None and bus not in buses:
             self.fail(path + ".bus", "the profile has no '%s' section" % bus)
-
-
-def _check_output(check, output):
-    check.section(output, _OUTPUT, "output")
-    gains = output.get("gain_db")
-    if gains is None:
-        return
-    if not isinstance(gains, dict) or not 1 <= len(gains) <= 4:
-        check.fail("output.gain_db", "must be an object of 1..4 gain modes")
-    for mode in gains:
-        check.field(mode, "str", "output.gain_db")
-        check.field(gains[mode], ("num", -20, 40), "output.gain_db." + mode)
 
 
 def validate(profile, name="?"):
@@ -248,7 +235,7 @@ def validate(profile, name="?"):
     if profile.get("gain") is not None:
         check.section(profile["gain"], _GAIN, "gain")
     if profile.get("output") is not None:
-        _check_output(check, profile["output"])
+        check.section(profile["output"], _OUTPUT, "output")
     if profile.get("headphone") is not None:
         hp = check.section(profile["headphone"], _HEADPHONE, "headphone")
         try:

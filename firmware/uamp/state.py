@@ -86,11 +86,9 @@ def apply(app, values, problems):
             app.headphone = headphones.Headphone.from_dict(name, data)
     apply_limit(app)
 
-    level = app.board_power_on_db
-    if values["volume_db"] is not None:
-        level = min(level, values["volume_db"])
-    level = min(level, effective_limit(app))
-    app.power_on_db = level
+    # Never loud: the power-up sequence takes the lower of this and the board's power-on level.
+    saved = values["volume_db"]
+    app.saved_db = None if saved is None else min(saved, effective_limit(app))
     app.restore_muted = values["mute"]
 
 
@@ -106,37 +104,23 @@ def _board_headphone(cfg):
 
 def effective_limit(app):
     """The lowest of: the user's limit, the headphone's safe cap (clip point, max SPL)."""
-    cap = app.volume.max_db if app.board_max_db is None else app.board_max_db
+    cap = app.board_max_db
     if app.user_limit_db is not None:
         cap = min(cap, app.user_limit_db)
     if app.headphone is not None and app.chain is not None:
-        cap = min(cap, headphones.safe_cap_db(app.headphone, app.chain, gain_mode(app)))
+        cap = min(cap, headphones.safe_cap_db(app.headphone, app.chain))
     return math.floor(cap * 2) / 2  # on the volume's 0.5 dB grid, rounded down
 
 
 def apply_limit(app):
-    """Push the combined cap to the volume controller."""
-    cap = effective_limit(app)
+    """Push the combined cap to the volume controller (which pulls the level down to it)."""
     vol = app.volume
-    set_limit = _get(vol, "set_limit")
-    if set_limit is not None:
-        set_limit(cap)
-    else:
-        # Bridge for a controller without set_limit: its public cap, and a target inside it.
-        vol.max_db = cap
-        if vol.target_db > cap:
-            vol.set_db(cap)
-
-
-def gain_mode(app):
-    return _get(app.volume, "gain_mode")
+    vol.set_limit(max(vol.min_db, effective_limit(app)))
 
 
 def spl_db(app):
     """SPL of a 0 dBFS signal at the current target volume, or None without a profile/chain."""
     if app.headphone is None or app.chain is None:
         return None
-    level, _clipped = headphones.spl(
-        app.headphone, app.chain, app.volume.target_db, gain_mode(app)
-    )
+    level, _clipped = headphones.spl(app.headphone, app.chain, app.volume.target_db)
     return level
