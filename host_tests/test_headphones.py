@@ -169,3 +169,16 @@ def test_spl_cap_holds_on_the_real_pga2311():
     cap = board.app.volume.max_db
     assert cap < -20 and board.volume_ic.gain_db(0) == cap
     assert board.app.spl_db() <= 100
+
+
+def test_panel_names_select_profiles():
+    rig = Rig(board_profile=_pico_with_headphone(IEM)).boot()
+    app = rig.app
+    rig.send("hp add hd600 300 97 mw\r")
+    assert app.headphone_names() == ["hd600", "iem"]
+    app.set_headphone("hd600")
+    assert app.headphone.name == "hd600" and app.volume.max_db > -20
+    raises(ValueError, app.set_headphone, "nosuch")
+    assert app.headphone.name == "hd600"
+    app.set_headphone(None)
+    assert app.headphone is None and app.settings.dirty

@@ -233,3 +233,10 @@ def test_reset_restores_defaults_and_never_raises_the_volume():
     rig.run_ms(settings.SAVE_DELAY_MS + 100)
     again = Rig(flash=FlashFS(rig.flash.image())).boot()
     assert again.app.settings.values["headphones"] == {}
+
+
+def test_factory_reset_from_the_panel_side():
+    rig = Rig().boot()
+    rig.send("bass 5\rvol -10\r")
+    rig.app.settings.factory_reset()
+    assert rig.app.engine.bass_db == 0 and rig.app.volume.target_db == -30

@@ -428,16 +428,10 @@ class Commands:
         elif sub == "use":
             if len(args) != 2:
                 raise CommandError("usage: hp use name")
-            if args[1] not in profiles:
-                raise CommandError("no headphone profile '%s'" % args[1][:16])
-            app.headphone = headphones.Headphone.from_dict(args[1], profiles[args[1]])
-            state.apply_limit(app)
-            self.changed()
+            state.select_headphone(app, args[1])
         elif sub == "off":
             self._usage(args, 1, "hp off")
-            app.headphone = None
-            state.apply_limit(app)
-            self.changed()
+            state.select_headphone(app, None)
         elif sub == "add":
             self._hp_add(args[1:], profiles)
             return
@@ -502,18 +496,6 @@ class Commands:
 
     def cmd_reset(self, args):
         self._usage(args, 0, "reset")
-        from uamp import settings
-
-        app = self.app
-        values = settings.defaults()
-        before = app.volume.target_db
-        problems = []
-        state.apply(app, values, problems)
-        # apply() prepared a boot level; here the volume may only go down.
-        app.volume.set_db(min(before, app.power_on_db))
-        app.saved_db = None
-        app.settings.values = values
-        app.settings.changed()
-        for line in problems:
+        for line in state.reset(self.app):
             self.reply(line)
         self.reply("settings reset to defaults")

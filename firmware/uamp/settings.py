@@ -260,6 +260,7 @@ class Settings:
         self.values = defaults()
         self.problems = []
         self.capture = None  # set by the app: returns the values to save, from the live parts
+        self.on_reset = None  # set by the app: puts the defaults into the parts
         self.dirty = False
         self.first_change = 0
         self.last_change = 0
@@ -359,7 +360,10 @@ class Settings:
                 pass
             self.fs.rename(self.tmp_path, self.path)
 
-    def reset(self):
-        """Back to defaults (saved at the next tick)."""
-        self.values = defaults()
-        self.changed()
+    def factory_reset(self):
+        """Back to defaults, in the parts too (the front panel's long-hold reset)."""
+        if self.on_reset is not None:
+            self.on_reset()
+        else:
+            self.values = defaults()
+            self.changed()

@@ -124,3 +124,33 @@ def spl_db(app):
         return None
     level, _clipped = headphones.spl(app.headphone, app.chain, app.volume.target_db)
     return level
+
+
+def select_headphone(app, name):
+    """Select a stored profile by name (None = no profile) and re-cap the volume."""
+    if name is None:
+        app.headphone = None
+    else:
+        data = app.settings.values["headphones"].get(name)
+        if data is None:
+            raise ValueError("no headphone profile '%s'" % str(name)[:16])
+        app.headphone = headphones.Headphone.from_dict(name, data)
+    apply_limit(app)
+    app.settings.changed()
+
+
+def reset(app):
+    """Factory reset: defaults into every part, never louder (the level may only go down, to
+    the power-on level at most). Returns the problems met."""
+    from uamp import settings
+
+    values = settings.defaults()
+    before = app.volume.target_db
+    problems = []
+    apply(app, values, problems)
+    app.saved_db = None
+    app.restore_muted = False
+    app.volume.set_db(min(before, app.power_on_db))
+    app.settings.values = values
+    app.settings.changed()
+    return problems
