@@ -33,9 +33,13 @@ def _boot_with(data):
     return rig
 
 
-def test_crc32_check_value():
-    assert settings.crc32(b"123456789") == 0xCBF43926
-    assert settings.crc32(b"") == 0
+def test_crc32_check_value_and_both_implementations_agree():
+    for crc in (settings.crc32, settings.crc32_bits):
+        assert crc(b"123456789") == 0xCBF43926
+        assert crc(b"") == 0
+    data = bytes(range(256)) * 3
+    assert settings.crc32(data) == settings.crc32_bits(data)
+    assert settings.crc32(data[:-1] + b"\x00") != settings.crc32(data)
 
 
 def test_encode_decode_round_trip():
