@@ -182,3 +182,20 @@ def test_panel_names_select_profiles():
     assert app.headphone.name == "hd600"
     app.set_headphone(None)
     assert app.headphone is None and app.settings.dirty
+
+
+def test_the_real_panel_menu_selects_a_headphone():
+    from uamp.ui import menu
+
+    board = SimBoard(board_profile=_pico_with_headphone(IEM)).boot()
+    board.run_ms(400)
+    board.send("hp add hd600 300 97 mw\r")
+    items = [i for i in menu.build(board.app, board.app.panel) if i.label == "Headphone"]
+    assert len(items) == 1
+    choice = items[0]
+    assert choice.value() == "iem"
+    iem_cap = board.app.volume.max_db
+    choice.step(-1)  # options: none, hd600, iem
+    assert board.app.headphone.name == "hd600" and board.app.volume.max_db > iem_cap
+    choice.step(-1)
+    assert board.app.headphone is None and board.app.spl_db() is None
