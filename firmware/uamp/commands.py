@@ -172,8 +172,8 @@ class Commands:
             "crossfeed": getattr(eng, "crossfeed", 0),
             "headphone": None if app.headphone is None else app.headphone.name,
             "spl_db": None if spl is None else round(spl, 1),
-            "clip_count": getattr(eng, "clip_count", 0),
-            "underruns": getattr(eng, "underruns", 0),
+            "clip_count": getattr(eng, "clip_count", None),  # None: this engine does not count
+            "underruns": getattr(eng, "underruns", None),
             "uptime": app.uptime_s(),
         }
 
@@ -208,7 +208,8 @@ class Commands:
         spl = "-" if s["spl_db"] is None else "%.1f dB SPL at 0 dBFS" % s["spl_db"]
         self.reply("hp %s  %s" % (_show(s["headphone"]), spl))
         self.reply(
-            "clips %d  underruns %d  up %d s" % (s["clip_count"], s["underruns"], s["uptime"])
+            "clips %s  underruns %s  up %d s"
+            % (_show(s["clip_count"]), _show(s["underruns"]), s["uptime"])
         )
 
     # --- volume controller ---
