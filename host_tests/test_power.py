@@ -100,16 +100,25 @@ def test_both_boards_play_the_tone_at_the_commanded_level():
             assert abs(left - level) <= 0.05 and abs(right - level) <= 0.05, (name, level)
 
 
+def _pico_with_relay_modes():
+    """The Pico profile with a 12 dB gain relay on GPIO 8 for the high mode."""
+    profile = profiles.load(profile_path(PICO))
+    profile["gain"] = {"high_db": 12, "relay": 8}
+    return profiles.validate(profile, "pico with gain relay")
+
+
 def _esp32_with_ic_range_modes():
     """The ESP32 profile with low/high modes the TPA6130A2 supplies from its own range."""
     profile = profiles.load(profile_path(ESP32))
     profile["gain"] = {"high_db": 6}
-    profile["output"]["gain_db"] = {"low": 0, "high": 6}
     return profiles.validate(profile, "esp32 with gain modes")
 
 
 def test_gain_mode_switch_keeps_the_output_level():
-    for name, board_profile in ((PICO, None), (ESP32, _esp32_with_ic_range_modes())):
+    for name, board_profile in (
+        (PICO, _pico_with_relay_modes()),
+        (ESP32, _esp32_with_ic_range_modes()),
+    ):
         board = SimBoard(name, board_profile).boot()
         board.run_ms(2500)
         board.send("vol -12\r")
@@ -221,16 +230,11 @@ def test_bad_saved_level_falls_back_to_the_power_on_cap():
     assert board.volume_ic.gain_db(0) == board.app.power_on_db
 
 
-def test_gain_section_and_loudness_chain_must_agree():
-    profile = profiles.load(profile_path(PICO))
-    profile["output"]["gain_db"] = {"low": 0, "high": 10}
-    e = raises(profiles.ProfileError, profiles.validate, profile, "x")
-    assert "output.gain_db" in str(e)
-    profile["output"]["gain_db"] = {"low": 0, "high": 12.5}
+def test_gain_mode_gain_sits_on_the_grid():
+    profile = _pico_with_relay_modes()
     profile["gain"]["high_db"] = 12.5
     profiles.validate(profile, "x")
     profile["gain"]["high_db"] = 12.3
-    profile["output"]["gain_db"] = {"low": 0, "high": 12.3}
     assert "0.5 dB grid" in str(raises(profiles.ProfileError, profiles.validate, profile, "x"))
 
 

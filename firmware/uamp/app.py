@@ -131,8 +131,7 @@ class App:
     def _build_console(self):
         """Load the settings and restore them, never loud: the volume comes back at most at the
         board's power-on level (and under the headphone's max SPL), muted if it was muted."""
-        self.board_power_on_db = self.power_on_db
-        self.board_max_db = self.volume.max_db
+        self.board_max_db = self.volume.cap_db  # the board's cap; limits sit below it
         output = self.profile.get("output")
         self.chain = None if output is None else Chain(output)
         self.headphone = None
@@ -148,11 +147,23 @@ class App:
         problems = self.settings.load()
         state.apply(self, self.settings.values, problems)
         self.settings.capture = self._capture_settings
+        self.settings.on_reset = self._factory_reset
         for line in problems:
             self.console.reply(line)
 
     def _capture_settings(self):
         return state.capture(self, self.settings.values)
+
+    def _factory_reset(self):
+        for line in state.reset(self):
+            self.console.reply(line)
+
+    def headphone_names(self):
+        return sorted(self.settings.values["headphones"])
+
+    def set_headphone(self, name):
+        """Select a stored headphone profile (None: none); ValueError for an unknown name."""
+        state.select_headphone(self, name)
 
     def spl_db(self):
         """SPL (dB) a 0 dBFS signal reaches at the current volume; None without a profile."""
