@@ -105,6 +105,11 @@ class Volume:
         return self.modes[self.wanted_mode][0]
 
     @property
+    def mode_gain_db(self):
+        """Analog gain of the mode in effect, after the volume stage (0 in the lowest mode)."""
+        return self._gain(self.mode_index)
+
+    @property
     def max_db(self):
         """The cap in force: board cap, user limit and what the gain mode allows."""
         return grid_floor(min(self.cap_db, self.limit_db, self._mode_max(self.mode_index)))
