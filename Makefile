@@ -6,12 +6,13 @@ MICROPYTHON := $(VENV)/bin/micropython -X heapsize=32M
 STAMP := $(VENV)/.installed
 BOARD ?= pico-pcm5102a-pga2311
 
-.PHONY: help venv test test-cpython test-micropython test-mpy lint sim deploy clean
+.PHONY: help venv test test-cpython test-micropython test-mpy lint sim deploy clean bench
 
 help:
 	@echo "make test                      all checks: CPython, MicroPython unix port, mpy-cross, ruff"
 	@echo "make sim [BOARD=profile]       run the firmware on a simulated board"
 	@echo "make deploy BOARD=profile PORT=/dev/ttyACM0   flash a real board with mpremote"
+	@echo "make bench                     DSP speed: bytecode vs viper vs C, armv6m cycles/frame"
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +43,10 @@ sim: $(STAMP)
 deploy: $(STAMP)
 	@test -n "$(PORT)" || (echo "usage: make deploy BOARD=<profile> PORT=<serial device>"; exit 2)
 	$(PY) tools/deploy.py --board $(BOARD) --port $(PORT)
+
+# DSP benchmark: prints a table (frames/s, viper/C, RP2040 cycles/frame); not a pass/fail test.
+bench: $(STAMP)
+	$(PY) tools/bench.py
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache
