@@ -5,6 +5,8 @@ parallel; these fakes let the tests prove every command now. They validate like 
 says (ValueError, nothing changes) and keep their state in plain attributes.
 """
 
+import math
+
 from sim import machine
 from sim.flashfs import FlashFS
 from sim.simboard import profile_path
@@ -39,7 +41,9 @@ class FakeVolume:
     def set_limit(self, db):
         if type(db) not in (int, float) or db != db:
             raise ValueError("limit must be a number of dB")
-        self.max_db = max(self.min_db, min(self.board_max_db, db))
+        if not self.min_db <= db <= self.cap_db:
+            raise ValueError("limit must be %.1f..%.1f dB" % (self.min_db, self.cap_db))
+        self.max_db = math.floor(db * 2) / 2  # on the grid, rounded down like the real one
         if self.target_db > self.max_db:
             self.target_db = self.max_db
 

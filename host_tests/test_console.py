@@ -270,3 +270,38 @@ def test_parse_number_rejects_what_float_would_take():
         raise AssertionError(word)
     assert commands.parse_number("-3.5dB") == -3.5
     assert commands.parse_number("+6") == 6.0
+
+
+def _pico_with_gain_relay():
+    from sim.simboard import profile_path
+    from uamp import profile as profiles
+
+    profile = profiles.load(profile_path("pico-pcm5102a-pga2311"))
+    profile["gain"] = {"high_db": 10, "relay": 20}
+    return profiles.validate(profile)
+
+
+def test_volume_commands_on_the_real_controller():
+    from sim.flashfs import FlashFS
+
+    board = SimBoard(board_profile=_pico_with_gain_relay()).boot()
+    board.run_until(lambda: board.app.volume.current_db == -30, 5000)
+    board.send("vol -20\r")
+    assert board.send("bal 3\r") == "bal 3.0 dB\r\n"
+    assert board.send("bal 13\r").startswith("error: balance must be")
+    assert board.send("gain high\r").startswith("gain high (modes: low high)")
+    assert board.send("limit -26\r").startswith("limit -26.0 dB")
+    board.run_ms(1000)
+    left, right = board.volume_ic.gain_db(0), board.volume_ic.gain_db(1)
+    assert right - left == 3.0  # positive balance: right louder
+    # the limit takes -20 to -26 at once; the mode change, done on the next ticks, then moves
+    # the volume down by the relay's 10 dB so the output level stays
+    assert board.app.volume.target_db == -36
+    board.send("save\r")
+    again = SimBoard(board_profile=_pico_with_gain_relay(), flash=FlashFS(board.flash.image()))
+    again.boot()
+    again.run_ms(2000)
+    vol = again.app.volume
+    assert vol.balance_db == 3.0 and vol.gain_mode == "high" and vol.max_db == -26
+    assert vol.target_db == -36  # the saved level, below the power-on cap of -30
+    assert vol.mode_gain_db == 10  # the relay's gain, after the volume stage

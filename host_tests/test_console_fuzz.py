@@ -3,10 +3,14 @@ changes nothing. Prints how many inputs it tried."""
 
 SKIP_ON_MICROPYTHON = "hypothesis runs on CPython only"
 
+import json  # noqa: E402
+
 from fake_parts import Rig  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from test_console import snapshot  # noqa: E402
+
+from sim.simboard import SimBoard  # noqa: E402
 
 WORDS = (
     "help status --json vol up down mute on off toggle gain low high bal input tone usb spdif "
@@ -91,3 +95,42 @@ def test_fuzz_keystrokes():
     run()
     print("console fuzz: %d keystroke streams, 0 escaped" % counts["inputs"])
     assert counts["inputs"] >= EXAMPLES
+
+
+def test_fuzz_on_the_real_parts():
+    """The same command-line fuzz against the real volume controller and engine of today."""
+    board = SimBoard("pico-pcm5102a-pga2311").boot()
+    board.run_ms(400)
+    counts = {"inputs": 0, "errors": 0}
+
+    def snap(_rig):
+        app = board.app
+        s = app.console.commands.status()
+        s.pop("uptime")
+        s["cap"] = app.volume.max_db
+        s["values"] = json.dumps(app.settings.values)
+        return s
+
+    @settings(
+        max_examples=EXAMPLES // 2,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(_lines())
+    def run(line):
+        before = snap(board)
+        out = board.send(line.replace("\r", " ").replace("\n", " ") + "\r")
+        board.app.console.line = ""
+        board.app.console.escape = 0
+        counts["inputs"] += 1
+        if out.startswith("error:"):
+            counts["errors"] += 1
+            assert out.count("\r\n") == 1, (line, out)
+            assert snap(board) == before, (line, out)
+
+    run()
+    print("console fuzz on the real parts: %d command lines, %d refused, 0 escaped"
+          % (counts["inputs"], counts["errors"]))  # fmt: skip
+    assert counts["inputs"] >= EXAMPLES // 2

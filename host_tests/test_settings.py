@@ -33,9 +33,13 @@ def _boot_with(data):
     return rig
 
 
-def test_crc32_check_value():
-    assert settings.crc32(b"123456789") == 0xCBF43926
-    assert settings.crc32(b"") == 0
+def test_crc32_check_value_and_both_implementations_agree():
+    for crc in (settings.crc32, settings.crc32_bits):
+        assert crc(b"123456789") == 0xCBF43926
+        assert crc(b"") == 0
+    data = bytes(range(256)) * 3
+    assert settings.crc32(data) == settings.crc32_bits(data)
+    assert settings.crc32(data[:-1] + b"\x00") != settings.crc32(data)
 
 
 def test_encode_decode_round_trip():
@@ -215,3 +219,28 @@ def test_muted_restore_never_sounds():
     board.run_ms(2000)
     assert board.app.volume.muted and board.volume_ic.gain_db(0) is None
     assert max(abs(s) for s in board.samples(0)) == 0
+
+
+def test_reset_restores_defaults_and_never_raises_the_volume():
+    rig = Rig().boot()
+    for line in ("vol -50", "bal 3", "bass 5", "hp add a 32 100 mw", "hp use a", "limit -40"):
+        rig.send(line + "\r")
+    out = rig.send("reset\r")
+    assert out.endswith("settings reset to defaults\r\n")
+    app = rig.app
+    assert app.volume.target_db == -50  # defaults would be -30: reset never turns it up
+    assert app.volume.balance_db == 0 and app.engine.bass_db == 0
+    assert app.headphone is None and app.user_limit_db is None and app.volume.max_db == 0
+    rig.send("vol -10\r")
+    rig.send("reset\r")
+    assert app.volume.target_db == -30  # ...but does bring a loud level down to power-on
+    rig.run_ms(settings.SAVE_DELAY_MS + 100)
+    again = Rig(flash=FlashFS(rig.flash.image())).boot()
+    assert again.app.settings.values["headphones"] == {}
+
+
+def test_factory_reset_from_the_panel_side():
+    rig = Rig().boot()
+    rig.send("bass 5\rvol -10\r")
+    rig.app.settings.factory_reset()
+    assert rig.app.engine.bass_db == 0 and rig.app.volume.target_db == -30

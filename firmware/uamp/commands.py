@@ -143,7 +143,10 @@ class Commands:
     def cmd_help(self, args):
         self._usage(args, 0, "help")
         for usage, text in HELP:
-            self.reply("%-34s %s" % (usage, text))
+            if len(usage) > 30:
+                self.reply(usage)
+                usage = ""
+            self.reply("%-30s %s" % (usage, text))
 
     def cmd_version(self, args):
         self._usage(args, 0, "version")
@@ -169,8 +172,8 @@ class Commands:
             "crossfeed": getattr(eng, "crossfeed", 0),
             "headphone": None if app.headphone is None else app.headphone.name,
             "spl_db": None if spl is None else round(spl, 1),
-            "clip_count": getattr(eng, "clip_count", 0),
-            "underruns": getattr(eng, "underruns", 0),
+            "clip_count": getattr(eng, "clip_count", None),  # None: this engine does not count
+            "underruns": getattr(eng, "underruns", None),
             "uptime": app.uptime_s(),
         }
 
@@ -205,7 +208,8 @@ class Commands:
         spl = "-" if s["spl_db"] is None else "%.1f dB SPL at 0 dBFS" % s["spl_db"]
         self.reply("hp %s  %s" % (_show(s["headphone"]), spl))
         self.reply(
-            "clips %d  underruns %d  up %d s" % (s["clip_count"], s["underruns"], s["uptime"])
+            "clips %s  underruns %s  up %d s"
+            % (_show(s["clip_count"]), _show(s["underruns"]), s["uptime"])
         )
 
     # --- volume controller ---
@@ -244,7 +248,6 @@ class Commands:
                     "unknown gain mode '%s' (modes: %s)" % (args[0][:16], " ".join(modes) or "-")
                 )
             _need(vol, "set_gain_mode", "gain")(args[0])
-            state.apply_limit(self.app)  # the headphone's safe cap depends on the gain
             self.changed()
         self.reply(
             "gain %s (modes: %s)"
@@ -426,16 +429,10 @@ class Commands:
         elif sub == "use":
             if len(args) != 2:
                 raise CommandError("usage: hp use name")
-            if args[1] not in profiles:
-                raise CommandError("no headphone profile '%s'" % args[1][:16])
-            app.headphone = headphones.Headphone.from_dict(args[1], profiles[args[1]])
-            state.apply_limit(app)
-            self.changed()
+            state.select_headphone(app, args[1])
         elif sub == "off":
             self._usage(args, 1, "hp off")
-            app.headphone = None
-            state.apply_limit(app)
-            self.changed()
+            state.select_headphone(app, None)
         elif sub == "add":
             self._hp_add(args[1:], profiles)
             return
@@ -487,8 +484,7 @@ class Commands:
             "%.1f dB SPL at 0 dBFS now; volume capped at %.1f dB"
             % (app.spl_db(), state.effective_limit(app))
         )
-        mode = state.gain_mode(app)
-        for line in headphones.warnings(hp, app.chain, mode, app.board_max_db):
+        for line in headphones.warnings(hp, app.chain, app.board_max_db):
             self.reply(line)
 
     # --- settings ---
@@ -501,17 +497,6 @@ class Commands:
 
     def cmd_reset(self, args):
         self._usage(args, 0, "reset")
-        from uamp import settings
-
-        app = self.app
-        values = settings.defaults()
-        before = app.volume.target_db
-        problems = []
-        state.apply(app, values, problems)
-        # apply() prepared a boot level; here the volume may only go down.
-        app.volume.set_db(min(before, app.power_on_db))
-        app.settings.values = values
-        app.settings.changed()
-        for line in problems:
+        for line in state.reset(self.app):
             self.reply(line)
         self.reply("settings reset to defaults")

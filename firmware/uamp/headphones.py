@@ -93,29 +93,24 @@ class Headphone:
 
 
 class Chain:
-    """The board's analog output chain (the profile's optional `output` section)."""
+    """The board's analog output chain (the profile's optional `output` section).
+
+    Volume levels are output levels: the volume controller's level already includes the volume
+    IC and any gain-mode relay (uamp/volume.py), so a gain mode changes only how high the level
+    may go, not the SPL at a given level. `amp_gain_db` is fixed gain after the volume stage
+    that the level does not include (0 for most builds)."""
 
     def __init__(self, cfg):
         self.dac_vfs = float(cfg["dac_vfs_vrms"])
-        self.gains = cfg.get("gain_db") or {"normal": 0}
+        self.amp_gain_db = float(cfg.get("amp_gain_db") or 0)
         self.vmax = float(cfg["vmax_vrms"])
         self.imax = float(cfg["imax_ma"]) / 1000
         self.zout = float(cfg.get("zout_ohm") or 0)
         self.balanced = bool(cfg.get("balanced", False))
 
-    def gain_db(self, mode):
-        """Analog gain of a gain mode; an unknown mode of a single-mode chain is that mode."""
-        gain = self.gains.get(mode)
-        if gain is None:
-            if len(self.gains) == 1:
-                for only in self.gains.values():
-                    return float(only)
-            return 0.0
-        return float(gain)
-
-    def volts(self, volume_db, mode, ohm):
-        """Voltage at the headphone for 0 dBFS at this volume, ignoring clipping."""
-        v = self.dac_vfs * 10 ** ((volume_db + self.gain_db(mode)) / 20)
+    def volts(self, volume_db, ohm):
+        """Voltage at the headphone for 0 dBFS at this volume level, ignoring clipping."""
+        v = self.dac_vfs * 10 ** ((volume_db + self.amp_gain_db) / 20)
         if self.balanced:
             v *= 2
         return v * ohm / (ohm + self.zout)
@@ -124,43 +119,48 @@ class Chain:
         return min(self.vmax, self.imax * ohm)
 
 
-def spl(hp, chain, volume_db, mode):
+def spl(hp, chain, volume_db):
     """(SPL of 0 dBFS at this volume in dB, True if the amp would clip there)."""
-    v = chain.volts(volume_db, mode, hp.ohm)
+    v = chain.volts(volume_db, hp.ohm)
     clip = chain.clip_volts(hp.ohm)
     return hp.spl_at(min(v, clip)), v > clip
 
 
-def volume_for_spl(hp, chain, mode, spl_db):
-    """The volume (dB) at which 0 dBFS reaches spl_db, if the amp could get there."""
-    return volume_db_for_volts(chain, mode, hp.ohm, hp.volts_for(spl_db))
+def volume_for_spl(hp, chain, spl_db):
+    """The volume level (dB) at which 0 dBFS reaches spl_db, if the amp could get there."""
+    return volume_db_for_volts(chain, hp.ohm, hp.volts_for(spl_db))
 
 
-def volume_db_for_volts(chain, mode, ohm, volts):
-    per_db = chain.volts(0.0, mode, ohm)
-    return db20(volts / per_db)
+def volume_db_for_volts(chain, ohm, volts):
+    return db20(volts / chain.volts(0.0, ohm))
 
 
-def safe_cap_db(hp, chain, mode):
+def clip_volume_db(hp, chain):
+    """The volume level above which 0 dBFS clips the amp."""
+    return volume_db_for_volts(chain, hp.ohm, chain.clip_volts(hp.ohm))
+
+
+def safe_cap_db(hp, chain):
     """Highest volume that keeps 0 dBFS below both the clip point and the profile's max SPL."""
-    cap = volume_db_for_volts(chain, mode, hp.ohm, chain.clip_volts(hp.ohm))
+    cap = clip_volume_db(hp, chain)
     if hp.max_spl_db is not None:
-        cap = min(cap, volume_for_spl(hp, chain, mode, hp.max_spl_db))
+        cap = min(cap, volume_for_spl(hp, chain, hp.max_spl_db))
     return cap
 
 
-def warnings(hp, chain, mode, max_volume_db):
-    """One line per problem of this headphone on this chain at the board's volume cap."""
+def warnings(hp, chain, max_volume_db):
+    """One line per problem of this headphone on this chain, up to the volume cap."""
     out = []
-    best, clipped = spl(hp, chain, max_volume_db, mode)
+    best, clipped = spl(hp, chain, max_volume_db)
     if best < USEFUL_SPL_DB:
         out.append(
             "warning: %s reaches only %.0f dB SPL at full volume (useful: %.0f)"
             % (hp.name, best, USEFUL_SPL_DB)
         )
     if clipped:
-        cap = volume_db_for_volts(chain, mode, hp.ohm, chain.clip_volts(hp.ohm))
-        out.append("warning: the amp clips %s above %.1f dB volume" % (hp.name, cap))
+        out.append(
+            "warning: the amp clips %s above %.1f dB volume" % (hp.name, clip_volume_db(hp, chain))
+        )
     if 8 * chain.zout > hp.ohm:
         out.append("warning: output impedance %g ohm > 1/8 of %g ohm" % (chain.zout, hp.ohm))
     return out

@@ -60,13 +60,13 @@ _DISPLAY = {
     "blank_s?": ("int", 0, 3600),
 }
 _LIMITS = {"max_db": ("num", -60, 31.5), "power_on_db": ("num", -100, 0)}
-# Gain modes "low" and "high": a relay GPIO adds high_db of analog gain, or (no relay) the low
-# mode leaves the top high_db of the volume IC's range unused.
+# Gain modes "low" and "high": in "high" a relay GPIO adds high_db of analog gain after the
+# volume stage, or (no relay) the volume IC supplies it from the top of its range.
 _GAIN = {"high_db": ("num", 1, 30), "relay?": "pin"}
-# Analog output chain, for loudness (uamp/headphones.py). gain_db is checked on its own.
+# Analog output chain, for loudness (uamp/headphones.py).
 _OUTPUT = {
     "dac_vfs_vrms": ("num", 0.1, 20),
-    "gain_db?": None,
+    "amp_gain_db?": ("num", -20, 40),
     "vmax_vrms": ("num", 0.1, 50),
     "imax_ma": ("num", 1, 5000),
     "zout_ohm?": ("num", 0, 100),
@@ -118,8 +118,7 @@ class _Checker:
                 if not optional:
                     self.fail(path + "." + key, "missing")
                 continue
-            if kind is not None:
-                self.field(value, kind, path + "." + key)
+            self.field(value, kind, path + "." + key)
         for key in data:
             if key not in known:
                 self.fail(path + "." + key, "unknown key")
@@ -163,16 +162,11 @@ class _Checker:
             self.fail(path + ".bus", "the profile has no '%s' section" % bus)
 
 
-def _check_output(check, output):
-    check.section(output, _OUTPUT, "output")
-    gains = output.get("gain_db")
-    if gains is None:
-        return
-    if not isinstance(gains, dict) or not 1 <= len(gains) <= 4:
-        check.fail("output.gain_db", "must be an object of 1..4 gain modes")
-    for mode in gains:
-        check.field(mode, "str", "output.gain_db")
-        check.field(gains[mode], ("num", -20, 40), "output.gain_db." + mode)
+def _check_gain(check, gain):
+    check.section(gain, _GAIN, "gain")
+    high = gain["high_db"]
+    if high * 2 != int(high * 2):
+        check.fail("gain.high_db", "must be on the 0.5 dB grid, got %r" % (high,))
 
 
 def validate(profile, name="?"):
@@ -245,10 +239,10 @@ def validate(profile, name="?"):
         check.section(profile["display"], _DISPLAY, "display")
         if "i2c" not in buses:
             check.fail("display.bus", "the profile has no 'i2c' section")
-    if profile.get("gain") is not None:
-        check.section(profile["gain"], _GAIN, "gain")
     if profile.get("output") is not None:
-        _check_output(check, profile["output"])
+        check.section(profile["output"], _OUTPUT, "output")
+    if profile.get("gain") is not None:
+        _check_gain(check, profile["gain"])
     if profile.get("headphone") is not None:
         hp = check.section(profile["headphone"], _HEADPHONE, "headphone")
         try:

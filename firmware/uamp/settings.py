@@ -27,9 +27,9 @@ MAX_EQ_PRESETS = 8
 MAX_EQ_BANDS = 10
 
 
-def crc32(data):
-    """CRC-32 (IEEE 802.3, reflected, the one zlib uses); check value of b"123456789" is
-    0xCBF43926. Bitwise: a few hundred bytes per save, no table kept in RAM."""
+def crc32_bits(data):
+    """CRC-32 (IEEE 802.3, reflected, the one zlib uses), bit by bit: no table in RAM.
+    Check value: crc32_bits(b"123456789") == 0xCBF43926."""
     crc = 0xFFFFFFFF
     for byte in data:
         crc ^= byte
@@ -39,6 +39,20 @@ def crc32(data):
             else:
                 crc >>= 1
     return crc ^ 0xFFFFFFFF
+
+
+try:
+    from binascii import crc32 as _builtin_crc32  # C code on ports that build it in
+except ImportError:
+    _builtin_crc32 = None
+
+
+def crc32(data):
+    """The same CRC-32; the built-in one when the port has it (the bitwise loop works on
+    32-bit values, which are heap integers on MicroPython: slow, and it allocates)."""
+    if _builtin_crc32 is not None:
+        return _builtin_crc32(data) & 0xFFFFFFFF
+    return crc32_bits(data)
 
 
 # --- per-field validation ---------------------------------------------------------------
@@ -260,6 +274,7 @@ class Settings:
         self.values = defaults()
         self.problems = []
         self.capture = None  # set by the app: returns the values to save, from the live parts
+        self.on_reset = None  # set by the app: puts the defaults into the parts
         self.dirty = False
         self.first_change = 0
         self.last_change = 0
@@ -359,7 +374,10 @@ class Settings:
                 pass
             self.fs.rename(self.tmp_path, self.path)
 
-    def reset(self):
-        """Back to defaults (saved at the next tick)."""
-        self.values = defaults()
-        self.changed()
+    def factory_reset(self):
+        """Back to defaults, in the parts too (the front panel's long-hold reset)."""
+        if self.on_reset is not None:
+            self.on_reset()
+        else:
+            self.values = defaults()
+            self.changed()

@@ -55,10 +55,11 @@ def apply(app, values, problems):
     _try(problems, "balance", _get(vol, "set_balance"), values["balance_db"])
     if values["input"] is not None:
         _try(problems, "input", _get(eng, "select_input"), values["input"])
-    if values["eq_preset"] is not None:
-        _try(problems, "EQ preset", _get(eng, "load_eq_preset"), values["eq_preset"])
     bands = values["eq_bands"]
-    if bands is not None and _get(eng, "set_eq_band") is not None:
+    if values["eq_preset"] is not None:
+        # A named preset defines the bands; its name must survive the restore too.
+        _try(problems, "EQ preset", _get(eng, "load_eq_preset"), values["eq_preset"])
+    elif bands is not None and _get(eng, "set_eq_band") is not None:
         for index, band in enumerate(bands):
             _try(problems, "EQ band %d" % index, eng.set_eq_band, index, *band)
     _try(problems, "EQ on/off", _get(eng, "set_eq_enabled"), values["eq_enabled"])
@@ -85,11 +86,9 @@ def apply(app, values, problems):
             app.headphone = headphones.Headphone.from_dict(name, data)
     apply_limit(app)
 
-    level = app.board_power_on_db
-    if values["volume_db"] is not None:
-        level = min(level, values["volume_db"])
-    level = min(level, effective_limit(app))
-    app.power_on_db = level
+    # Never loud: the power-up sequence takes the lower of this and the board's power-on level.
+    saved = values["volume_db"]
+    app.saved_db = None if saved is None else min(saved, effective_limit(app))
     app.restore_muted = values["mute"]
 
 
@@ -105,37 +104,53 @@ def _board_headphone(cfg):
 
 def effective_limit(app):
     """The lowest of: the user's limit, the headphone's safe cap (clip point, max SPL)."""
-    cap = app.volume.max_db if app.board_max_db is None else app.board_max_db
+    cap = app.board_max_db
     if app.user_limit_db is not None:
         cap = min(cap, app.user_limit_db)
     if app.headphone is not None and app.chain is not None:
-        cap = min(cap, headphones.safe_cap_db(app.headphone, app.chain, gain_mode(app)))
+        cap = min(cap, headphones.safe_cap_db(app.headphone, app.chain))
     return math.floor(cap * 2) / 2  # on the volume's 0.5 dB grid, rounded down
 
 
 def apply_limit(app):
-    """Push the combined cap to the volume controller."""
-    cap = effective_limit(app)
+    """Push the combined cap to the volume controller (which pulls the level down to it)."""
     vol = app.volume
-    set_limit = _get(vol, "set_limit")
-    if set_limit is not None:
-        set_limit(cap)
-    else:
-        # Bridge for a controller without set_limit: its public cap, and a target inside it.
-        vol.max_db = cap
-        if vol.target_db > cap:
-            vol.set_db(cap)
-
-
-def gain_mode(app):
-    return _get(app.volume, "gain_mode")
+    vol.set_limit(max(vol.min_db, effective_limit(app)))
 
 
 def spl_db(app):
     """SPL of a 0 dBFS signal at the current target volume, or None without a profile/chain."""
     if app.headphone is None or app.chain is None:
         return None
-    level, _clipped = headphones.spl(
-        app.headphone, app.chain, app.volume.target_db, gain_mode(app)
-    )
+    level, _clipped = headphones.spl(app.headphone, app.chain, app.volume.target_db)
     return level
+
+
+def select_headphone(app, name):
+    """Select a stored profile by name (None = no profile) and re-cap the volume."""
+    if name is None:
+        app.headphone = None
+    else:
+        data = app.settings.values["headphones"].get(name)
+        if data is None:
+            raise ValueError("no headphone profile '%s'" % str(name)[:16])
+        app.headphone = headphones.Headphone.from_dict(name, data)
+    apply_limit(app)
+    app.settings.changed()
+
+
+def reset(app):
+    """Factory reset: defaults into every part, never louder (the level may only go down, to
+    the power-on level at most). Returns the problems met."""
+    from uamp import settings
+
+    values = settings.defaults()
+    before = app.volume.target_db
+    problems = []
+    apply(app, values, problems)
+    app.saved_db = None
+    app.restore_muted = False
+    app.volume.set_db(min(before, app.power_on_db))
+    app.settings.values = values
+    app.settings.changed()
+    return problems

@@ -1,0 +1,81 @@
+"""tools/recommend.py: the numbers it prints, its gain-mode choice, the class table, the plot."""
+
+SKIP_ON_MICROPYTHON = "host tool: CPython with matplotlib"
+
+import contextlib  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+
+import recommend  # noqa: E402
+
+from uamp import headphones as hpm  # noqa: E402
+from uamp import profile as profiles  # noqa: E402
+
+
+def _run(*argv):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert recommend.main(list(argv)) == 0
+    return out.getvalue()
+
+
+def test_needs_for_a_300_ohm_headphone():
+    text = _run("--board", "pico-pcm5102a-pga2311", "--ohm", "300", "--sens", "97")
+    # 100 dB from 97 dB/mW: 10^(3/10) = 1.995 mW; into 300 ohm sqrt(0.001995 * 300) = 0.774 V.
+    assert "needs 0.774 Vrms, 2.00 mW, 2.6 mA" in text
+    assert "recommended gain mode 'normal', max volume -9.0 dB" in text
+
+
+def _esp32_with_gain_modes():
+    profile = recommend.board_profile("esp32-pcm5122-tpa6130a2")
+    profile["gain"] = {"high_db": 10}  # no relay: 'low' leaves the TPA6130A2's top 10 dB unused
+    return profiles.validate(profile)
+
+
+def test_mode_caps_follow_the_volume_controller():
+    profile = _esp32_with_gain_modes()
+    assert recommend.mode_caps(profile) == {"low": -6.5, "high": 0.0}  # 3.6 - 10 on the grid
+    assert recommend.mode_caps(recommend.board_profile("pico-pcm5102a-pga2311")) == {"normal": 0.0}
+
+
+def test_lowest_gain_that_reaches_the_target_wins():
+    profile = _esp32_with_gain_modes()
+    medium = hpm.Headphone("medium", 32, 92)  # 100 dB SPL at -13.4 dB: 'low' does it
+    hard = hpm.Headphone("hard", 300, 94)  # 100 dB SPL at -5.7 dB: above the top of 'low'
+    by_mode = {r.mode: r for r in recommend.analyse(hard, profile, 100.0)}
+    assert by_mode["low"].headroom_db < 0 <= by_mode["high"].headroom_db
+    assert recommend.recommend(recommend.analyse(hard, profile, 100.0)).mode == "high"
+    assert recommend.recommend(recommend.analyse(medium, profile, 100.0)).mode == "low"
+
+
+def test_unreachable_target_is_said_plainly():
+    text = _run("--board", "esp32-pcm5122-tpa6130a2", "--ohm", "600", "--sens", "88")
+    assert "cannot reach 100 dB SPL cleanly" in text
+
+
+def test_class_table_has_sources_and_loads():
+    classes = recommend.load_classes()
+    assert len(classes) >= 5
+    for name, c in classes.items():
+        hpm.Headphone(name, c["ohm"], c["sens"], c["unit"])  # valid values
+        assert c["source"] and c["about"]
+    assert "studio-600" in _run("--list")
+    assert "planar" in _run("--class", "planar")
+
+
+def test_plot_writes_a_png():
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "spl.png"
+        text = _run("--class", "studio-250", "--plot", str(path))
+        assert "plot written" in text
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10000
+
+
+def test_headphones_json_is_valid_json_with_about():
+    data = json.loads(recommend.CLASSES.read_text())
+    assert "_about" in data and "classes" in data
