@@ -113,7 +113,11 @@ class App:
     def _build_audio(self):
         i2s = self.profile["i2s"]
         self.engine = AudioEngine(
-            self.board.i2s_out(), i2s["rate"], bits=i2s["bits"], clock=self.clock
+            self.board.i2s_out(),
+            i2s["rate"],
+            bits=i2s["bits"],
+            clock=self.clock,
+            rx=self.board.i2s_in(),
         )
 
     # --- volume controller ---
