@@ -118,6 +118,7 @@ class App:
             bits=i2s["bits"],
             clock=self.clock,
             rx=self.board.i2s_in(),
+            ring_bytes=i2s["ibuf"],
         )
 
     # --- volume controller ---

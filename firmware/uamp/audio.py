@@ -30,7 +30,7 @@ NCOEF = 5 * eq.SLOTS
 
 
 class AudioEngine:
-    def __init__(self, i2s, rate, bits=16, clock=None, frames=FRAMES, rx=None):
+    def __init__(self, i2s, rate, bits=16, clock=None, frames=FRAMES, rx=None, ring_bytes=0):
         if bits not in (16, 32):
             raise ValueError("output words must be 16 or 32 bits")
         if rate not in (44100, 48000, 96000):
@@ -46,7 +46,10 @@ class AudioEngine:
         self._ready = 0  # index of the filled buffer the next callback writes
         self.buffers = 0
         self.underruns = 0
-        self._late_us = 2 * frames * 1000000 // rate  # a callback this late means a gap
+        # The driver's ring buffer (ibuf) covers a late callback; later than one buffer plus the
+        # ring, and the DMA has played silence: an underrun.
+        ring_frames = ring_bytes // (bits // 4)
+        self._late_us = (2 * frames + ring_frames) * 1000000 // rate
         self._last_us = None
         # sources
         self.table = tone.make_table(TONE_DBFS)
