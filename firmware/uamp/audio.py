@@ -13,7 +13,7 @@ published to the callback in one reference assignment, so a bad value changes no
 
 from array import array
 
-from uamp.dsp import biquad, crossfeed, eq, output, tone
+from uamp.dsp import biquad, biquad_m0, crossfeed, eq, output, tone
 from uamp.dsp.gain import GAIN_ONE, UNITY, gain_ramp
 from uamp.dsp.pcm import I2SInput, WavSource
 
@@ -80,6 +80,13 @@ class AudioEngine:
         self._eq_ramp = 0
         self._eq_pending = None
         self._tail = array("i", [0, 0, 0, 0])  # last two EQ output frames (L1, R1, L2, R2)
+        # On RP2040 the hand-written Thumb section replaces the viper cascade (3x fewer cycles).
+        self._thumb = biquad_m0.load()
+        if self._thumb is not None:
+            import uctypes
+
+            self._work_address = uctypes.addressof(self.work)
+            self._block = array("i", bytes(4 * biquad_m0.BLOCK_WORDS))
         # crossfeed
         self.crossfeed = 0
         self.xf = array("i", [0, 0, crossfeed.lowpass_k(700, rate), 0, 0])
@@ -302,7 +309,19 @@ class AudioEngine:
             self._eq_pending = None
             self._start_eq_ramp(pending)
         if self.active:
-            biquad.biquad_run(work, frames, self.coefs, self.eq_state, self.order, self.active)
+            if self._thumb is None:
+                biquad.biquad_run(work, frames, self.coefs, self.eq_state, self.order, self.active)
+            else:
+                biquad_m0.run_cascade(
+                    self._thumb,
+                    self._work_address,
+                    self._block,
+                    frames,
+                    self.coefs,
+                    self.eq_state,
+                    self.order,
+                    self.active,
+                )
         tail = self._tail
         n = frames * 2
         tail[0] = work[n - 2]  # one assignment each: a 4-tuple would allocate
