@@ -4,8 +4,9 @@ Same integer math as `biquad_run` (split 14-bit products, one quantization per s
 second-order error feedback, clamp at 2**26), for one section and one channel per call, with
 its operands in a 24-word block so every value is one `ldr` away. The viper kernel keeps ~20
 locals on the stack; this keeps the five products' halves in registers: about 4x fewer cycles
-(see `make bench`). Frames must be even (two samples per loop pass). host_tests/test_kernels_emu.py runs it on the armv6m emulator and compares
-it bit for bit with the plain-Python twin.
+(see `make bench`). Frames must be even (two samples per loop pass).
+host_tests/test_kernels_emu.py runs it on the armv6m emulator and compares it bit for bit with
+the plain-Python twin.
 
 `@micropython.asm_thumb` exists only on ARM ports, and mpy-cross for other architectures
 rejects it, so the source is a string compiled on the board at start-up (`load()`); elsewhere
