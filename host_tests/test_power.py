@@ -251,3 +251,13 @@ def test_pcm5102a_pins_follow_slas859():
     assert chip.filter() == "low-latency"
     bare = PCM5102A(machine.Pin(22, machine.Pin.OUT))
     raises(ValueError, bare.set_filter, "normal")  # FLT not wired: say so, change nothing
+
+
+def test_amp_chip_that_never_answers_keeps_the_board_muted():
+    board = SimBoard(ESP32)
+    board.volume_ic.fault = "nack"
+    board.boot()
+    board.run_ms(1500)
+    assert board.app.volume.fault.startswith("volume chip: ")
+    assert "fault: volume chip" in "".join(board.serial_out)
+    assert board.app.state == app_module.BOOTING and board.dac.muted() and _silent(board)
