@@ -31,20 +31,27 @@ def _analog_db(board, channel):
 
 
 def _measure(board, ms=100):
-    """Output level (left, right) in dB relative to the tone at full digital gain: the peak
-    captured over the next `ms` (the capture holds 2 s, so it is cleared first) plus the
-    analog gain the models report. None for a silent channel."""
+    """Output level (left, right) in dB relative to the tone at full digital gain: the tone's
+    amplitude (RMS x sqrt 2 over whole periods, so the output's dither does not bias it the way
+    it biases a peak) captured over the next `ms` (the capture holds 2 s, so it is cleared
+    first) plus the analog gain the models report. None for a silent channel."""
     board.i2s.clear_capture()
     board.run_ms(ms)
     levels = []
     for channel in (0, 1):
-        level = peak(board.samples(channel))
+        level = _amplitude(board.samples(channel))
         analog = _analog_db(board, channel)
         if level == 0 or analog is None:
             levels.append(None)
         else:
             levels.append(20 * math.log10(level / TONE_PEAK) + analog)
     return levels
+
+
+def _amplitude(samples):
+    if peak(samples) == 0:
+        return 0
+    return math.sqrt(2 * sum(s * s for s in samples) / len(samples))
 
 
 def _measured_db(board, channel):
