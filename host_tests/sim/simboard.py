@@ -44,6 +44,16 @@ def _attach_volume(world, cfg):
     return None
 
 
+def attach_chips(world, board_profile):
+    """Put the profile's chip models on the world's pins and buses; returns (dac, volume_ic).
+    Shared by SimBoard and the real-time virtual board (sim/realtime.py)."""
+    dac = _attach_dac(world, board_profile["dac"])
+    volume_ic = _attach_volume(world, board_profile["volume"])
+    if volume_ic is not None and board_profile["volume"].get("bus") == "spi":
+        world.spi_bus(board_profile["spi"]["id"]).attach(board_profile["volume"]["cs"], volume_ic)
+    return dac, volume_ic
+
+
 class SimBoard:
     def __init__(self, board_name="pico-pcm5102a-pga2311", board_profile=None):
         self.world = machine.reset_world()
@@ -51,11 +61,7 @@ class SimBoard:
         if board_profile is None:
             board_profile = profiles.load(profile_path(board_name))
         self.profile = board_profile
-        self.dac = _attach_dac(self.world, board_profile["dac"])
-        self.volume_ic = _attach_volume(self.world, board_profile["volume"])
-        if self.volume_ic is not None and board_profile["volume"].get("bus") == "spi":
-            bus = self.world.spi_bus(board_profile["spi"]["id"])
-            bus.attach(board_profile["volume"]["cs"], self.volume_ic)
+        self.dac, self.volume_ic = attach_chips(self.world, board_profile)
         self.serial_out = []
         self.app = App(board_profile, Board(board_profile, self.clock), self.clock, self._serial)
         self.i2s = self.world.i2s_ports[board_profile["i2s"]["id"]]
