@@ -59,3 +59,22 @@ def test_tone_table_level():
     assert max(table) == 32767 and min(table) == -32767
     table = tone.make_table(-6.0)
     assert abs(max(table) - 16423) <= 1  # 32767 * 10**(-6/20)
+
+
+def test_apply_trim_matches_reference():
+    from uamp.dsp import trim
+
+    signal = _ramp_signal()[:512]
+    for left, right in ((0, gain.UNITY), (gain.UNITY, 0), (1, 32767), (23170, 16384), (3, 3)):
+        buf, ref = int16_buffer(signal)
+        trim.apply_trim(buf, len(signal) // 2, left, right)
+        trim.apply_trim_reference(ref, len(signal) // 2, left, right)
+        assert as_int16(buf) == ref, "trim %d/%d" % (left, right)
+
+
+def test_apply_trim_keeps_channels_apart():
+    from uamp.dsp import trim
+
+    buf, _ = int16_buffer([-32768, -32768, 32767, 32767])
+    trim.apply_trim(buf, 2, gain.UNITY, 0)
+    assert list(as_int16(buf)) == [-32768, 0, 32767, 0]

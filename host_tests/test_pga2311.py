@@ -1,22 +1,14 @@
 """PGA2311 driver against the simulated chip, which decodes the SPI bits as SBOS218 says."""
 
+from chip_rigs import pga2311_rig
+
 from sim import machine
 from sim.chips.pga2311 import PGA2311Model
 from uamp.drivers import pga2311
 
 
 def _setup():
-    world = machine.reset_world()
-    chip = PGA2311Model(world, cs=5, mute=6, zcen=7)
-    world.spi_bus(0).attach(5, chip)
-    spi = machine.SPI(0, baudrate=1000000, polarity=0, phase=0)
-    driver = pga2311.PGA2311(
-        spi,
-        machine.Pin(5, machine.Pin.OUT, value=1),
-        mute=machine.Pin(6, machine.Pin.OUT, value=0),
-        zcen=machine.Pin(7, machine.Pin.OUT, value=0),
-    )
-    return world, chip, driver
+    return pga2311_rig()
 
 
 def test_gain_formula_endpoints():
@@ -71,3 +63,26 @@ def test_wrong_spi_mode_is_seen_by_the_chip():
     spi.write(b"\x10\x10")
     cs(1)
     assert chip.protocol_errors and chip.codes == [0, 0]
+
+
+def test_without_mute_pin_code_zero_mutes_and_the_level_returns():
+    _world, chip, driver = pga2311_rig(mute_pin=False)
+    driver.set_gain_db(-12.0, -12.0)
+    assert chip.codes == [0, 0]  # still muted: the level waits
+    driver.mute(False)
+    assert chip.gain_db(0) == -12.0 and chip.gain_db(1) == -12.0
+    driver.mute(True)
+    assert chip.codes == [0, 0] and chip.gain_db(0) is None
+    driver.set_gain_db(-6.0, -6.0)
+    assert chip.codes == [0, 0]
+    driver.mute(False)
+    assert chip.gain_db(0) == -6.0
+
+
+def test_gain_for_matches_what_the_chip_gets():
+    _world, chip, driver = pga2311_rig()
+    driver.mute(False)
+    for db in (-95.5, -40.0, -0.5, 0.0, 12.5, 31.5):
+        expected = driver.gain_for(db, db - 1)
+        driver.set_gain_db(db, db - 1)
+        assert (chip.gain_db(0), chip.gain_db(1)) == expected

@@ -147,7 +147,7 @@ def wait_ready(port: str, name: str, timeout: float) -> str:
             at = seen.find(READY)
             if at >= 0 and b"\n" in seen[at:]:
                 line = seen[at:].split(b"\n")[0].decode(errors="replace").strip()
-                if line != READY.decode() + name:
+                if not line.startswith(READY.decode() + name):
                     raise DeployError(f"the board came up as another profile: {line!r}")
                 return line
             if b"Traceback" in seen and seen.rstrip().endswith(b">>>"):

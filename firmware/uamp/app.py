@@ -4,49 +4,73 @@
 asyncio task calls it every TICK_MS; the simulator calls the same method as its clock advances.
 """
 
+from uamp import state
 from uamp.audio import AudioEngine
 from uamp.console import Console
+from uamp.drivers.digital import DigitalVolume
 from uamp.drivers.pcm5102a import PCM5102A
-from uamp.drivers.pga2311 import MAX_DB as PGA2311_MAX_DB
-from uamp.drivers.pga2311 import MIN_DB as PGA2311_MIN_DB
+from uamp.drivers.pcm5122 import PCM5122
 from uamp.drivers.pga2311 import PGA2311
-from uamp.encoder import Encoder
+from uamp.drivers.tpa6130a2 import TPA6130A2
+from uamp.headphones import Chain
+from uamp.settings import Settings
+from uamp.ui.panel import Panel
 from uamp.volume import Volume
 
 TICK_MS = 10
 CLOCKS_SETTLE_MS = 200  # I2S clocks running and the DAC locked before the amp is enabled
 AMP_SETTLE_MS = 100  # amp output settled before the DAC unmutes
-DIGITAL_MIN_DB = -60.0  # lowest level of the digital-only volume (16-bit output)
 
-BOOTING, AMP_ON, RUNNING = 0, 1, 2
+BOOTING, AMP_ON, RUNNING, CHANGING, OFF = 0, 1, 2, 3, 4
+SETTINGS_POLL_MS = 1000  # how often the app looks for setting changes nobody reported
 
 
 class ChipError(Exception):
     """A chip named in the profile has no driver, or did not answer."""
 
 
+def _optional_output(board, cfg, key):
+    pin = cfg.get(key)
+    return None if pin is None else board.output(pin, 0)
+
+
 def _make_dac(board, cfg):
-    if cfg["type"] == "pcm5102a":
-        return PCM5102A(board.output(cfg["xsmt"], 0))
-    raise ChipError("no driver yet for DAC '%s'" % cfg["type"])
+    kind = cfg["type"]
+    if kind == "pcm5102a":
+        return PCM5102A(
+            board.output(cfg["xsmt"], 0),
+            flt=_optional_output(board, cfg, "flt"),
+            demp=_optional_output(board, cfg, "demp"),
+        )
+    if kind == "pcm5122":
+        return PCM5122(board.i2c, cfg["addr"])
+    raise ChipError("no driver yet for DAC '%s'" % kind)
 
 
 def _make_volume_ic(board, cfg):
-    """Returns (driver or None, min dB, max dB) for the profile's volume section."""
+    """The volume driver for the profile's volume section (DigitalVolume when there is no IC)."""
     kind = cfg["type"]
     if kind == "digital":
-        return None, DIGITAL_MIN_DB, 0.0
+        return DigitalVolume()
     if kind == "pga2311":
-        mute = cfg.get("mute")
-        zcen = cfg.get("zcen")
-        ic = PGA2311(
+        return PGA2311(
             board.spi,
             board.output(cfg["cs"], 1),
-            mute=None if mute is None else board.output(mute, 0),
-            zcen=None if zcen is None else board.output(zcen, 0),
+            mute=_optional_output(board, cfg, "mute"),
+            zcen=_optional_output(board, cfg, "zcen"),
         )
-        return ic, PGA2311_MIN_DB, PGA2311_MAX_DB
+    if kind == "tpa6130a2":
+        return TPA6130A2(board.i2c, cfg["addr"])
     raise ChipError("no driver yet for volume IC '%s'" % kind)
+
+
+def _gain_modes(profile, board):
+    """(modes, relay pin) from the profile's optional gain section."""
+    gain = profile.get("gain")
+    if gain is None:
+        return (("normal", 0.0),), None
+    modes = (("low", 0.0), ("high", float(gain["high_db"])))
+    return modes, _optional_output(board, gain, "relay")
 
 
 class App:
@@ -57,6 +81,9 @@ class App:
         self.write = write
         self.state = BOOTING
         self.state_since = 0
+        self.saved_db = None  # the settings part sets the saved level before start()
+        self.change_action = None  # what runs once the output is quiet (CHANGING)
+        self.resume_unmuted = False
         # Each part is built by its own method so the parts stay independent; the order matters:
         # everything that can make sound starts off/muted before anything else is touched.
         self._build_outputs()
@@ -67,12 +94,19 @@ class App:
 
     # --- output stage: amp enable, DAC, volume IC (chip layer) ---
     def _build_outputs(self):
+        # Amp enable first and low: whatever the chips do while being set up stays inaudible.
         amp_pin = self.profile.get("amp_enable")
         self.amp_enable = None if amp_pin is None else self.board.output(amp_pin, 0)
-        self.dac = _make_dac(self.board, self.profile["dac"])
-        self.analog, self.analog_min_db, self.analog_max_db = _make_volume_ic(
-            self.board, self.profile["volume"]
-        )
+        for part, make, key in (
+            ("dac", _make_dac, "dac"),
+            ("volume IC", _make_volume_ic, "volume"),
+        ):
+            cfg = self.profile[key]
+            try:
+                chip = make(self.board, cfg)
+            except OSError as e:
+                raise ChipError("%s %s does not answer (%s)" % (part, cfg["type"], e))
+            setattr(self, "dac" if key == "dac" else "analog", chip)
 
     # --- audio engine and DSP ---
     def _build_audio(self):
@@ -81,28 +115,49 @@ class App:
     # --- volume controller ---
     def _build_volume(self):
         limits = self.profile["limits"]
-        max_db = min(self.analog_max_db, limits["max_db"])
-        self.volume = Volume(self.analog, self.engine, self.analog_min_db, max_db)
+        modes, relay = _gain_modes(self.profile, self.board)
+        self.volume = Volume(self.analog, self.engine, limits["max_db"], modes, relay)
+        self.volume.on_fault = self._on_chip_fault
         self.power_on_db = limits["power_on_db"]
 
     # --- front panel: encoder, buttons, display ---
     def _build_panel(self):
-        self.encoder = None
-        enc = self.profile.get("encoder")
-        if enc:
-            board = self.board
-            self.encoder = Encoder(
-                board.input(enc["a"]),
-                board.input(enc["b"]),
-                enc["steps_per_detent"],
-                enc.get("invert", False),
-            )
-            board.on_edges(self.encoder.pin_a, self.encoder.isr)
-            board.on_edges(self.encoder.pin_b, self.encoder.isr)
+        self.panel = Panel(self, self.board, self.profile, self.clock)
+        self.encoder = self.panel.encoder
 
-    # --- serial console (and, later, settings) ---
+    # --- serial console, settings, headphone profile ---
     def _build_console(self):
+        """Load the settings and restore them, never loud: the volume comes back at most at the
+        board's power-on level (and under the headphone's max SPL), muted if it was muted."""
+        self.board_power_on_db = self.power_on_db
+        self.board_max_db = self.volume.max_db
+        output = self.profile.get("output")
+        self.chain = None if output is None else Chain(output)
+        self.headphone = None
+        self.user_limit_db = None
+        self.restore_muted = False
+        self.uptime_ms = 0
+        self._last_ms = self.clock.ticks_ms()
+        self._poll_ms = 0
         self.console = Console(self, self.write)
+        self.settings = Settings(
+            getattr(self.board, "fs", None), self.clock, report=self.console.reply
+        )
+        problems = self.settings.load()
+        state.apply(self, self.settings.values, problems)
+        self.settings.capture = self._capture_settings
+        for line in problems:
+            self.console.reply(line)
+
+    def _capture_settings(self):
+        return state.capture(self, self.settings.values)
+
+    def spl_db(self):
+        """SPL (dB) a 0 dBFS signal reaches at the current volume; None without a profile."""
+        return state.spl_db(self)
+
+    def uptime_s(self):
+        return self.uptime_ms // 1000
 
     def start(self):
         self.engine.start()
@@ -121,26 +176,96 @@ class App:
             self._tick_power_up()
         else:
             self._tick_panel()
+        self._tick_console()
         self.volume.tick()
 
     def _tick_power_up(self):
+        """Boot: clocks settle with everything muted and the amp off; then the amp comes on;
+        then the DAC unmutes and the volume fades in and ramps to the power-on level.
+        CHANGING: waits for the fade-out, runs the change, fades back in.
+        After a chip fault nothing moves until the fault is cleared (volume.mute(False))."""
+        if self.volume.fault is not None:
+            return
         if self.state == BOOTING:
             if self._elapsed_ms() >= CLOCKS_SETTLE_MS:
                 if self.amp_enable is not None:
                     self.amp_enable(1)
-                self._enter(AMP_ON)
+                if self._chip_call(self.analog.enable, True):
+                    self._enter(AMP_ON)
         elif self.state == AMP_ON:
-            if self._elapsed_ms() >= AMP_SETTLE_MS:
-                self.dac.mute(False)
+            if self._elapsed_ms() >= AMP_SETTLE_MS and self._chip_call(self.dac.mute, False):
+                level = self.power_on_db
+                if self.saved_db is not None and self.saved_db < level:
+                    level = self.saved_db
+                self.volume.set_db(level)
                 self.volume.mute(False)
-                self.volume.set_db(self.power_on_db)
+                self._enter(RUNNING)
+        elif self.state == CHANGING:
+            if self.volume.hardware_muted and self._chip_call(self.dac.mute, True):
+                action = self.change_action
+                self.change_action = None
+                action()
+                if action == self._power_off:
+                    self._enter(OFF)  # shut down: stays muted and off
+                    return
+                if self._chip_call(self.dac.mute, False):
+                    self.volume.mute(not self.resume_unmuted)
                 self._enter(RUNNING)
 
+    def quiet_change(self, action):
+        """Run `action` (a sample-rate or clock change) with the output silent: fade out and
+        mute first, then the change, then unmute and fade back in."""
+        self.resume_unmuted = not self.volume.muted
+        self.change_action = action
+        self.volume.mute(True)
+        self._enter(CHANGING)
+
+    def shutdown(self):
+        """Fade out, mute the DAC, then turn the amp off (standby)."""
+        self.quiet_change(self._power_off)
+
+    def _power_off(self):
+        if self.amp_enable is not None:
+            self.amp_enable(0)
+
+    def _chip_call(self, method, arg):
+        try:
+            method(arg)
+            return True
+        except OSError as e:
+            self.volume.fail(e)
+            return False
+
+    def _on_chip_fault(self, description):
+        """A driver fault: the volume controller already silenced the trim and muted the IC;
+        mute the DAC too (best effort) and say so on the console."""
+        try:
+            self.dac.mute(True)
+        except OSError:
+            pass
+        self.write("fault: %s\r\n" % description)
+
     def _tick_panel(self):
-        if self.encoder is not None:
-            detents = self.encoder.take_detents()
-            if detents:
-                self.volume.set_db(self.volume.target_db + detents * 0.5)
+        self.panel.tick()
+
+    def _tick_console(self):
+        now = self.clock.ticks_ms()
+        elapsed = self.clock.ticks_diff(now, self._last_ms)
+        self._last_ms = now
+        self.uptime_ms += elapsed
+        if self.state != RUNNING:
+            return
+        if self.restore_muted:
+            self.restore_muted = False
+            self.volume.mute(True)  # same tick as the power-up unmute: nothing was heard
+        # Parts that change settings call settings.changed(); the once-a-second look also
+        # catches a part that does not (yet), so nothing the user set is lost.
+        self._poll_ms += elapsed
+        if self._poll_ms >= SETTINGS_POLL_MS:
+            self._poll_ms = 0
+            if not self.settings.dirty and self._capture_settings() != self.settings.values:
+                self.settings.changed()
+        self.settings.tick()
 
     async def run(self):
         """Board main loop: the tick task and the console reader, side by side."""
@@ -156,6 +281,6 @@ class App:
     async def _console_task(self, asyncio, stream):
         reader = asyncio.StreamReader(stream)
         while True:
-            data = await reader.read(1)
+            data = await reader.read(1)  # Ctrl-C never gets here: it raises KeyboardInterrupt
             if data:
                 self.console.feed(data.decode() if isinstance(data, bytes) else data)

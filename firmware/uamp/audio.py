@@ -6,6 +6,7 @@ nothing (host_tests/test_audio.py proves it under micropython.heap_lock() on the
 
 from uamp.dsp.gain import UNITY, apply_gain
 from uamp.dsp.tone import make_table, phase_step, tone_fill
+from uamp.dsp.trim import apply_trim
 
 FRAMES = 256  # frames per buffer: 5.3 ms at 48 kHz
 TONE_HZ = 1000
@@ -24,6 +25,11 @@ class AudioEngine:
         self.phase = 0
         self.gain = 0  # Q15 gain applied to the current buffer; starts silent
         self.target_gain = 0
+        # Per-channel trim (volume controller), ramped like the gain; unity until set.
+        self.trim_left = UNITY
+        self.trim_right = UNITY
+        self.target_left = UNITY
+        self.target_right = UNITY
         self.buffers = 0
         self._callback = self._on_buffer_done  # bound once: binding allocates
 
@@ -33,6 +39,11 @@ class AudioEngine:
 
     def set_gain(self, gain_q15):
         self.target_gain = max(0, min(UNITY, gain_q15))
+
+    def set_trim(self, left_q15, right_q15):
+        """Per-channel digital gain (Q15, at most unity), ramped per buffer like set_gain."""
+        self.target_left = max(0, min(UNITY, left_q15))
+        self.target_right = max(0, min(UNITY, right_q15))
 
     def _on_buffer_done(self, _i2s):
         self._refill()
@@ -47,5 +58,18 @@ class AudioEngine:
             gain = max(target, gain - GAIN_STEP)
         self.gain = gain
         apply_gain(self.buf, self.frames * 2, gain)
+        left = _ramp(self.trim_left, self.target_left)
+        right = _ramp(self.trim_right, self.target_right)
+        self.trim_left = left
+        self.trim_right = right
+        if left != UNITY or right != UNITY:
+            apply_trim(self.buf, self.frames, left, right)
         self.i2s.write(self.buf)
         self.buffers += 1
+
+
+def _ramp(value, target):
+    """One buffer's move of a Q15 gain toward its target: at most GAIN_STEP."""
+    if value < target:
+        return min(target, value + GAIN_STEP)
+    return max(target, value - GAIN_STEP)

@@ -1,63 +1,107 @@
-"""Line console on the USB serial port.
+"""Line console on the USB serial port: line editing, then one command per line.
 
-Characters arrive one at a time (from an asyncio reader on the board, from a test in the
-simulator); a full line is parsed and answered with one or more lines through `write`.
-Bad input gets one clear error line and changes nothing.
+Characters arrive one at a time (from an asyncio reader on stdin on the board, from a test in the
+simulator). CR, LF and CR LF all end a line; backspace/DEL erase; up/down arrows (ESC [ A/B)
+walk the history; Ctrl-U clears the line. Ctrl-C never arrives here on a board: MicroPython
+turns it into KeyboardInterrupt before stdin sees it, and nothing in the firmware disables that,
+so the REPL and mpremote keep working. A line that overflows is refused whole (a cut
+"vol -40" would be "vol -4"). The commands live in uamp/commands.py.
 """
 
+from uamp.commands import Commands
+
 MAX_LINE = 80
+HISTORY = 8
+PROMPT = "> "
+
+_NORMAL, _ESC, _CSI = 0, 1, 2
 
 
 class Console:
     def __init__(self, app, write):
         self.app = app
         self.write = write
+        self.echo = False  # the board's terminal shows what we echo; the simulator does not
         self.line = ""
-        self.commands = {"help": self.cmd_help, "vol": self.cmd_vol, "version": self.cmd_version}
-
-    def feed(self, text):
-        for ch in text:
-            if ch in "\r\n":
-                line = self.line
-                self.line = ""
-                if line.strip():
-                    self.execute(line)
-            elif ch in "\x08\x7f":
-                self.line = self.line[:-1]
-            elif len(self.line) < MAX_LINE:
-                self.line += ch
+        self.overflow = False
+        self.history = []
+        self.recall = 0  # how far back in history the line came from (0 = typing a new one)
+        self.escape = _NORMAL
+        self.last = ""
+        self.commands = Commands(app, self.reply)
 
     def reply(self, text):
         self.write(text + "\r\n")
 
-    def execute(self, line):
-        words = line.split()
-        handler = self.commands.get(words[0])
-        if handler is None:
-            self.reply("error: unknown command '%s' (try 'help')" % words[0])
+    def prompt(self):
+        if self.echo:
+            self.write(PROMPT)
+
+    def feed(self, text):
+        for ch in text:
+            self._char(ch)
+
+    def _char(self, ch):
+        last = self.last
+        self.last = ch
+        if self.escape != _NORMAL:
+            self._escape(ch)
+        elif ch == "\r" or ch == "\n":
+            if ch == "\n" and last == "\r":
+                return  # CR LF is one line end
+            self._end_line()
+        elif ch == "\x08" or ch == "\x7f":
+            if self.line:
+                self.line = self.line[:-1]
+                if self.echo:
+                    self.write("\x08 \x08")
+        elif ch == "\x1b":
+            self.escape = _ESC
+        elif ch == "\x15" or ch == "\x03":  # Ctrl-U, or a Ctrl-C that got through: drop the line
+            self._replace("")
+            self.overflow = False
+        elif " " <= ch <= "~":
+            if len(self.line) < MAX_LINE:
+                self.line += ch
+                if self.echo:
+                    self.write(ch)
+            else:
+                self.overflow = True
+        # other control characters are ignored
+
+    def _escape(self, ch):
+        if self.escape == _ESC:
+            self.escape = _CSI if ch == "[" else _NORMAL
             return
-        try:
-            handler(words[1:])
-        except ValueError as e:
-            self.reply("error: %s" % e)
+        if "0" <= ch <= "9" or ch == ";":
+            return  # parameters of a longer sequence: wait for its final byte
+        self.escape = _NORMAL
+        if ch == "A" and self.recall < len(self.history):
+            self.recall += 1
+            self._replace(self.history[-self.recall])
+        elif ch == "B" and self.recall > 0:
+            self.recall -= 1
+            self._replace(self.history[-self.recall] if self.recall else "")
 
-    def cmd_help(self, _args):
-        self.reply("commands: " + " ".join(sorted(self.commands)))
-        self.reply("vol [dB]   show or set the volume, e.g. 'vol -20'")
+    def _replace(self, text):
+        self.line = text
+        if self.echo:
+            self.write("\r\x1b[K" + PROMPT + text)
 
-    def cmd_version(self, _args):
-        from uamp import VERSION
-
-        self.reply("uamp %s" % VERSION)
-
-    def cmd_vol(self, args):
-        volume = self.app.volume
-        if len(args) > 1:
-            raise ValueError("usage: vol [dB]")
-        if args:
-            try:
-                db = float(args[0])
-            except ValueError:
-                raise ValueError("not a number of dB: '%s'" % args[0])
-            volume.set_db(db)
-        self.reply("vol %.1f dB" % volume.target_db)
+    def _end_line(self):
+        line = self.line
+        overflow = self.overflow
+        self.line = ""
+        self.overflow = False
+        self.recall = 0
+        if self.echo:
+            self.write("\r\n")
+        if overflow:
+            self.reply("error: line longer than %d characters, ignored" % MAX_LINE)
+        elif line.strip():
+            if not self.history or self.history[-1] != line:
+                self.history.append(line)
+                if len(self.history) > HISTORY:
+                    self.history.pop(0)
+            self.commands.execute(line)
+        self.prompt()

@@ -7,6 +7,8 @@ pin number stops the boot with a clear message instead of driving the wrong GPIO
 
 import json
 
+from uamp.headphones import check_name
+
 # Highest GPIO number per MCU (RP2040 datasheet 1.4.3: GPIO0..29; ESP32: GPIO0..39).
 MCU_MAX_GPIO = {"rp2040": 29, "esp32": 39}
 SAMPLE_RATES = (44100, 48000, 96000)
@@ -31,12 +33,22 @@ _SPI = {
     "baudrate": ("int", 10000, 10000000),
 }
 _I2C = {"id": ("int", 0, 1), "sda": "pin", "scl": "pin", "freq": ("int", 10000, 1000000)}
-_ENCODER = {"a": "pin", "b": "pin", "steps_per_detent": ("one of", 1, 2, 4), "invert?": "bool"}
+# Button actions (uamp/buttons.py ACTIONS); `long` and `double` are optional extra actions.
+BUTTON_ACTIONS = ("mute", "menu", "input", "gain", "eq", "standby")
+_ENCODER = {
+    "a": "pin",
+    "b": "pin",
+    "steps_per_detent": ("one of", 1, 2, 4),
+    "invert?": "bool",
+    "max_rise_db_s?": ("int", 10, 60),  # default knob speed limit (uamp/encoder.py Accelerator)
+}
 _BUTTON = {
     "name": "str",
     "pin": "pin",
     "active_low?": "bool",
-    "action": ("one of", "mute", "menu", "input", "gain", "eq", "standby"),
+    "action": ("one of",) + BUTTON_ACTIONS,
+    "long?": ("one of",) + BUTTON_ACTIONS,
+    "double?": ("one of",) + BUTTON_ACTIONS,
 }
 _DISPLAY = {
     "type": ("one of", "ssd1306"),
@@ -44,8 +56,29 @@ _DISPLAY = {
     "addr": ("int", 0x3C, 0x3D),
     "width": ("one of", 128),
     "height": ("one of", 32, 64),
+    "dim_s?": ("int", 5, 3600),
+    "blank_s?": ("int", 0, 3600),
 }
 _LIMITS = {"max_db": ("num", -60, 31.5), "power_on_db": ("num", -100, 0)}
+# Gain modes "low" and "high": a relay GPIO adds high_db of analog gain, or (no relay) the low
+# mode leaves the top high_db of the volume IC's range unused.
+_GAIN = {"high_db": ("num", 1, 30), "relay?": "pin"}
+# Analog output chain, for loudness (uamp/headphones.py). gain_db is checked on its own.
+_OUTPUT = {
+    "dac_vfs_vrms": ("num", 0.1, 20),
+    "gain_db?": None,
+    "vmax_vrms": ("num", 0.1, 50),
+    "imax_ma": ("num", 1, 5000),
+    "zout_ohm?": ("num", 0, 100),
+    "balanced?": "bool",
+}
+_HEADPHONE = {
+    "name": "str",
+    "impedance_ohm": ("num", 1, 100000),
+    "sensitivity_db": ("num", 60, 150),
+    "sensitivity_unit?": ("one of", "mw", "v"),
+    "max_spl_db?": ("num", 40, 140),
+}
 
 # Chip sections: the "type" selects which keys the section takes.
 DAC_TYPES = {
@@ -85,7 +118,8 @@ class _Checker:
                 if not optional:
                     self.fail(path + "." + key, "missing")
                 continue
-            self.field(value, kind, path + "." + key)
+            if kind is not None:
+                self.field(value, kind, path + "." + key)
         for key in data:
             if key not in known:
                 self.fail(path + "." + key, "unknown key")
@@ -129,6 +163,18 @@ class _Checker:
             self.fail(path + ".bus", "the profile has no '%s' section" % bus)
 
 
+def _check_output(check, output):
+    check.section(output, _OUTPUT, "output")
+    gains = output.get("gain_db")
+    if gains is None:
+        return
+    if not isinstance(gains, dict) or not 1 <= len(gains) <= 4:
+        check.fail("output.gain_db", "must be an object of 1..4 gain modes")
+    for mode in gains:
+        check.field(mode, "str", "output.gain_db")
+        check.field(gains[mode], ("num", -20, 40), "output.gain_db." + mode)
+
+
 def validate(profile, name="?"):
     """Check a decoded profile; returns it unchanged or raises ProfileError."""
     if not isinstance(profile, dict):
@@ -155,7 +201,10 @@ def validate(profile, name="?"):
         "encoder?": None,
         "buttons?": None,
         "display?": None,
+        "gain?": None,
         "limits": None,
+        "output?": None,
+        "headphone?": None,
     }
     for key in profile:
         if key not in top and key + "?" not in top:
@@ -186,12 +235,26 @@ def validate(profile, name="?"):
     buttons = profile.get("buttons") or []
     if not isinstance(buttons, list):
         check.fail("buttons", "must be a list")
+    names = {}
     for index, button in enumerate(buttons):
         check.section(button, _BUTTON, "buttons[%d]" % index)
+        if button["name"] in names:
+            check.fail("buttons[%d].name" % index, "'%s' is used twice" % button["name"])
+        names[button["name"]] = True
     if profile.get("display") is not None:
         check.section(profile["display"], _DISPLAY, "display")
         if "i2c" not in buses:
             check.fail("display.bus", "the profile has no 'i2c' section")
+    if profile.get("gain") is not None:
+        check.section(profile["gain"], _GAIN, "gain")
+    if profile.get("output") is not None:
+        _check_output(check, profile["output"])
+    if profile.get("headphone") is not None:
+        hp = check.section(profile["headphone"], _HEADPHONE, "headphone")
+        try:
+            check_name(hp["name"])
+        except ValueError as e:
+            check.fail("headphone.name", str(e))
     limits = check.section(profile["limits"], _LIMITS, "limits")
     if limits["power_on_db"] > limits["max_db"]:
         check.fail("limits.power_on_db", "must not exceed limits.max_db")

@@ -11,6 +11,7 @@ handles onto the world's shared state, so a test reaches the very pin the firmwa
 from sim.clock import SimClock
 
 _EIO = 5  # errno the RP2040 port raises when an I2C address does not acknowledge
+_ETIMEDOUT = 110  # errno for an I2C transfer that times out (clock stretched, bus held low)
 
 
 class PinState:
@@ -229,21 +230,30 @@ class SPI:
 
 class I2cBus:
     """Devices on one I2C bus by 7-bit address. A device implements i2c_write(data) and
-    i2c_read(n); either may raise OSError to model a fault (NACK, timeout, stuck bus)."""
+    i2c_read(n). Faults for tests: a device's `fault` attribute ("nack" or "timeout") makes
+    transfers to it fail; `stuck` (SDA held low) makes every transfer on the bus time out."""
 
     def __init__(self, bus_id):
         self.bus_id = bus_id
         self.devices = {}
         self.freq = None
+        self.stuck = False
         self.transactions = []  # (addr, "w"|"r", bytes) for tests that check bus traffic
 
     def attach(self, addr, device):
         self.devices[addr] = device
 
     def device(self, addr):
+        if self.stuck:
+            raise OSError(_ETIMEDOUT)
         device = self.devices.get(addr)
         if device is None:
             raise OSError(_EIO)
+        fault = getattr(device, "fault", None)
+        if fault == "nack":
+            raise OSError(_EIO)
+        if fault == "timeout":
+            raise OSError(_ETIMEDOUT)
         return device
 
 
@@ -254,7 +264,9 @@ class I2C:
         self.pins = (_pin_number(scl), _pin_number(sda))
 
     def scan(self):
-        return sorted(self.bus.devices)
+        if self.bus.stuck:
+            return []
+        return sorted(a for a, d in self.bus.devices.items() if getattr(d, "fault", None) is None)
 
     def writeto(self, addr, buf, stop=True):
         data = bytes(buf)

@@ -25,9 +25,11 @@ import time
 
 EXIT_SOFT_REBOOT = 10
 BANNER_BOARD = "uamp virtual board"
+SLOW_EDGE_MS = 20  # a deliberate turn (80 ms a detent on a 4-step knob): no acceleration
 MAX_CATCH_UP_MS = 200  # after a long blocking call, skip time rather than replay it all
 PANEL_EVERY_MS = 50
 WAV_EVERY_MS = 100
+SCREEN_EVERY_MS = 100  # the OLED image costs a few ms to build: fewer frames than the meters
 
 CTRL_A, CTRL_B, CTRL_C, CTRL_D, CTRL_E = "\x01", "\x02", "\x03", "\x04", "\x05"
 RAW_PASTE_WINDOW = 256  # bytes the host may send before waiting for our \x01
@@ -93,12 +95,14 @@ class Hardware:
         self.profile = board_profile
         self.machine = machine
         self.world = machine.reset_world()
-        self.dac, self.volume_ic = attach_chips(self.world, board_profile)
+        self.dac, self.volume_ic, self.display = attach_chips(self.world, board_profile)
         self.clock = self.world.clock
         self.clock.now_us = t0_ms * 1000  # board time since the virtual board started
         self.started = time.ticks_ms() - t0_ms
         self.frames_due = {}
-        self.edges = []  # pending encoder edges, one applied per ms (+1 clockwise)
+        self.edges = []  # pending encoder edges: (+1 clockwise or -1, ms until the next one)
+        self.next_edge_ms = 0
+        self.lag_ms = 0
         self.phase = 0
         self.releases = []  # (ms, button name) of held buttons
         self.events = []
@@ -111,6 +115,8 @@ class Hardware:
         """Let the hardware catch up with the wall clock."""
         target = self.now_ms()
         behind = target - self.clock.now_us // 1000
+        if behind > self.lag_ms:
+            self.lag_ms = behind  # how late the hardware got: the firmware blocked that long
         if behind > MAX_CATCH_UP_MS:
             self.clock.now_us = (target - MAX_CATCH_UP_MS) * 1000
             for port in self.world.i2s_ports.values():
@@ -126,8 +132,10 @@ class Hardware:
             self.apply(self.events.pop(0)[1])
         while self.releases and self.releases[0][0] <= now_ms:
             self.button(self.releases.pop(0)[1], False)
-        if self.edges:
-            self.edge(self.edges.pop(0))
+        if self.edges and now_ms >= self.next_edge_ms:
+            step, gap_ms = self.edges.pop(0)
+            self.edge(step)
+            self.next_edge_ms = now_ms + gap_ms
         for port in list(self.world.i2s_ports.values()):
             due = port.rate * now_ms // 1000
             last = self.frames_due.get(port.port_id)
@@ -145,7 +153,7 @@ class Hardware:
         verb = words[0]
         args = words[1].split() if len(words) > 1 else []
         if verb == "turn":
-            self.turn(int(args[0]))
+            self.turn(int(args[0]), int(args[1]) if len(args) > 1 else SLOW_EDGE_MS)
         elif verb == "press":
             self.button(args[0], True)
         elif verb == "release":
@@ -160,12 +168,16 @@ class Hardware:
         else:
             raise ValueError("unknown event %r" % verb)
 
-    def turn(self, detents):
+    def turn(self, detents, ms_per_edge=None):
         enc = self.profile.get("encoder")
         if not enc:
             raise ValueError("this board has no encoder")
+        if ms_per_edge is None:
+            ms_per_edge = SLOW_EDGE_MS
+        if not 1 <= ms_per_edge <= 1000:
+            raise ValueError("ms per edge must be 1..1000")
         step = 1 if detents > 0 else -1
-        self.edges.extend([step] * (abs(detents) * enc["steps_per_detent"]))
+        self.edges.extend([(step, ms_per_edge)] * (abs(detents) * enc["steps_per_detent"]))
 
     def edge(self, step):
         enc = self.profile["encoder"]
@@ -183,9 +195,10 @@ class Hardware:
                 return
         raise ValueError("no button named %r" % name)
 
-    def panel_state(self):
+    def panel_state(self, with_screen):
         """What the front panel shows: board-level facts read from the chip models."""
-        state = {"t": self.clock.ticks_ms()}
+        state = {"t": self.clock.ticks_ms(), "lag_ms": self.lag_ms}
+        self.lag_ms = 0
         amp = self.profile.get("amp_enable")
         if amp is not None:
             state["amp"] = self.world.pin(amp).level()
@@ -195,10 +208,21 @@ class Hardware:
         if ic is not None:
             state["gain_db"] = [ic.gain_db(0), ic.gain_db(1)]
             state["volume_ic"] = self.profile["volume"]["type"]
-        display = getattr(self, "display", None)
-        if display is not None:
-            state["display"] = display
+        if self.display is not None and with_screen:
+            state["screen"] = screen_hex(self.display.screen())
         return state
+
+
+def screen_hex(screen):
+    """The display image as hex, one string per pixel row, 8 pixels a byte (MSB = leftmost)."""
+    rows = []
+    for row in screen.rows:
+        packed = bytearray((len(row) + 7) // 8)
+        for x in range(len(row)):
+            if row[x]:
+                packed[x >> 3] |= 0x80 >> (x & 7)
+        rows.append(packed.hex())
+    return rows
 
 
 class WavWriter:
@@ -298,6 +322,7 @@ class Board:
         self.raw = args.get("raw") == "1"
         self.panel = args.get("panel") == "1"
         self.next_panel = 0
+        self.next_screen = 0
         self.next_flush = 0
         self.hw = None
         self.audio = None
@@ -323,7 +348,9 @@ class Board:
                 self.audio.wav.flush()
         if self.panel and now >= self.next_panel:
             self.next_panel = now + PANEL_EVERY_MS
-            state = hw.panel_state()
+            state = hw.panel_state(now >= self.next_screen)
+            if "screen" in state:
+                self.next_screen = now + SCREEN_EVERY_MS
             if self.audio is not None:
                 state["peaks"] = self.audio.take_peaks()
             self.tell("panel " + json.dumps(state))
@@ -645,13 +672,28 @@ def setup(args):
 
 
 class Flash:
-    """The board's flash: a host folder (vfs.VfsPosix) that lists file sizes as littlefs and FAT
-    do, so `mpremote fs ls` shows them (VfsPosix.ilistdir gives 3-tuples without size)."""
+    """The board's flash: a host folder behind vfs.VfsPosix. Paths are joined here, because
+    VfsPosix(root).rename() fails on absolute paths, and ilistdir lists sizes as littlefs and FAT
+    do, so `mpremote fs ls` shows them (VfsPosix gives 3-tuples without size)."""
 
     def __init__(self, folder):
         import vfs
 
-        self.posix = vfs.VfsPosix(folder)
+        self.root = folder.rstrip("/")
+        self.posix = vfs.VfsPosix()
+        self.cwd = "/"
+
+    def host(self, path):
+        if not path.startswith("/"):
+            path = self.cwd.rstrip("/") + "/" + path
+        parts = []
+        for part in path.split("/"):
+            if part == "..":
+                if parts:
+                    parts.pop()
+            elif part and part != ".":
+                parts.append(part)
+        return self.root + "/" + "/".join(parts)
 
     def mount(self, readonly, mkfs):
         pass
@@ -660,14 +702,40 @@ class Flash:
         pass
 
     def ilistdir(self, path):
-        for entry in self.posix.ilistdir(path):
-            name = entry[0]
-            full = name if path in ("", ".") else path.rstrip("/") + "/" + name
-            size = 0 if entry[1] == 0x4000 else self.posix.stat(full)[6]
-            yield (name, entry[1], 0, size)
+        folder = self.host(path)
+        for entry in self.posix.ilistdir(folder):
+            size = 0 if entry[1] == 0x4000 else self.posix.stat(folder + "/" + entry[0])[6]
+            yield (entry[0], entry[1], 0, size)
 
-    def __getattr__(self, name):
-        return getattr(self.posix, name)
+    def open(self, path, mode):
+        return self.posix.open(self.host(path), mode)
+
+    def stat(self, path):
+        return self.posix.stat(self.host(path))
+
+    def statvfs(self, path):
+        return self.posix.statvfs(self.host(path))
+
+    def mkdir(self, path):
+        self.posix.mkdir(self.host(path))
+
+    def rmdir(self, path):
+        self.posix.rmdir(self.host(path))
+
+    def remove(self, path):
+        self.posix.remove(self.host(path))
+
+    def rename(self, old, new):
+        self.posix.rename(self.host(old), self.host(new))
+
+    def chdir(self, path):
+        target = self.host(path)
+        if not self.posix.stat(target)[0] & 0x4000:
+            raise OSError(20)  # ENOTDIR
+        self.cwd = "/" + target[len(self.root) :].lstrip("/")
+
+    def getcwd(self):
+        return self.cwd
 
 
 def mount_flash(folder):

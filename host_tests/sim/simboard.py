@@ -9,7 +9,11 @@ from array import array
 
 from sim import machine
 from sim.chips.pcm5102a import PCM5102AModel
+from sim.chips.pcm5122 import PCM5122Model
 from sim.chips.pga2311 import PGA2311Model
+from sim.chips.ssd1306 import SSD1306Model
+from sim.chips.tpa6130a2 import TPA6130A2Model
+from sim.flashfs import FlashFS
 from uamp import profile as profiles
 from uamp.app import TICK_MS, App
 from uamp.board import Board
@@ -31,39 +35,64 @@ def profile_path(name):
     return REPO + "/boards/" + name + ".json"
 
 
-def _attach_dac(world, cfg):
+def _attach_dac(world, profile):
+    cfg = profile["dac"]
     if cfg["type"] == "pcm5102a":
-        return PCM5102AModel(world, cfg["xsmt"])
-    return None
-
-
-def _attach_volume(world, cfg):
-    if cfg["type"] == "pga2311":
-        chip = PGA2311Model(world, cfg["cs"], cfg.get("mute"), cfg.get("zcen"))
+        return PCM5102AModel(world, cfg["xsmt"], cfg.get("flt"), cfg.get("demp"))
+    if cfg["type"] == "pcm5122":
+        chip = PCM5122Model(world, cfg["addr"])
+        world.i2c_bus(profile["i2c"]["id"]).attach(cfg["addr"], chip)
         return chip
     return None
 
 
-def attach_chips(world, board_profile):
-    """Put the profile's chip models on the world's pins and buses; returns (dac, volume_ic).
-    Shared by SimBoard and the real-time virtual board (sim/realtime.py)."""
-    dac = _attach_dac(world, board_profile["dac"])
-    volume_ic = _attach_volume(world, board_profile["volume"])
-    if volume_ic is not None and board_profile["volume"].get("bus") == "spi":
-        world.spi_bus(board_profile["spi"]["id"]).attach(board_profile["volume"]["cs"], volume_ic)
-    return dac, volume_ic
+def _attach_volume(world, profile):
+    cfg = profile["volume"]
+    if cfg["type"] == "pga2311":
+        chip = PGA2311Model(world, cfg["cs"], cfg.get("mute"), cfg.get("zcen"))
+        world.spi_bus(profile["spi"]["id"]).attach(cfg["cs"], chip)
+        return chip
+    if cfg["type"] == "tpa6130a2":
+        # On the boards we support the amp-enable GPIO drives the TPA6130A2's SD pin.
+        chip = TPA6130A2Model(world, sd=profile.get("amp_enable"))
+        world.i2c_bus(profile["i2c"]["id"]).attach(cfg["addr"], chip)
+        return chip
+    return None
+
+
+def _attach_display(world, profile):
+    cfg = profile.get("display")
+    if not cfg or profile.get("i2c") is None:
+        return None
+    return SSD1306Model(world, profile["i2c"]["id"], cfg["addr"], cfg["width"], cfg["height"])
+
+
+def attach_chips(world, profile):
+    """The profile's chip models on the world's pins and buses: (dac, volume_ic, display).
+    Used by the real-time virtual board (sim/realtime.py), which runs the board's own firmware."""
+    return (
+        _attach_dac(world, profile),
+        _attach_volume(world, profile),
+        _attach_display(world, profile),
+    )
 
 
 class SimBoard:
-    def __init__(self, board_name="pico-pcm5102a-pga2311", board_profile=None):
+    def __init__(self, board_name="pico-pcm5102a-pga2311", board_profile=None, flash=None):
         self.world = machine.reset_world()
         self.clock = self.world.clock
         if board_profile is None:
             board_profile = profiles.load(profile_path(board_name))
         self.profile = board_profile
-        self.dac, self.volume_ic = attach_chips(self.world, board_profile)
+        self.dac = _attach_dac(self.world, board_profile)
+        self.volume_ic = _attach_volume(self.world, board_profile)
+        self.display = _attach_display(self.world, board_profile)
         self.serial_out = []
-        self.app = App(board_profile, Board(board_profile, self.clock), self.clock, self._serial)
+        # The board's filesystem (settings); pass the old board's flash to simulate a reboot.
+        self.flash = FlashFS() if flash is None else flash
+        board = Board(board_profile, self.clock)
+        board.fs = self.flash
+        self.app = App(board_profile, board, self.clock, self._serial)
         self.i2s = self.world.i2s_ports[board_profile["i2s"]["id"]]
         self.frames_due = 0
         self.encoder_phase = 0
@@ -105,8 +134,12 @@ class SimBoard:
         self.app.console.feed(text)
         return "".join(self.serial_out[start:])
 
-    def turn(self, detents, ms_per_edge=2):
-        """Turn the knob by whole detents (positive = clockwise), one quadrature edge at a time."""
+    def turn(self, detents, ms_per_edge=20):
+        """Turn the knob by whole detents (positive = clockwise), one quadrature edge at a time.
+
+        The default pace (80 ms a detent) is a slow turn: exactly 0.5 dB per detent. Pass a
+        smaller ms_per_edge for fast turns, which the knob acceleration answers with larger
+        steps."""
         enc = self.profile["encoder"]
         a = self.pin(enc["a"])
         b = self.pin(enc["b"])
@@ -117,6 +150,43 @@ class SimBoard:
             a.drive(level_a)
             b.drive(level_b)
             self.run_ms(ms_per_edge)
+
+    # --- front panel: buttons and screen ---
+    def _button(self, name):
+        for cfg in self.profile.get("buttons") or ():
+            if cfg["name"] == name:
+                return cfg
+        raise ValueError("no button '%s' on %s" % (name, self.profile["name"]))
+
+    def button_down(self, name):
+        cfg = self._button(name)
+        self.pin(cfg["pin"]).drive(0 if cfg.get("active_low") is not False else 1)
+
+    def button_up(self, name):
+        cfg = self._button(name)
+        self.pin(cfg["pin"]).drive(1 if cfg.get("active_low") is not False else 0)
+
+    def press(self, name, ms=80, after_ms=400):
+        """A short press, then enough time for it to be recognised (double-press window)."""
+        self.button_down(name)
+        self.run_ms(ms)
+        self.button_up(name)
+        self.run_ms(after_ms)
+
+    def hold(self, name, ms, after_ms=100):
+        self.button_down(name)
+        self.run_ms(ms)
+        self.button_up(name)
+        self.run_ms(after_ms)
+
+    def screen(self):
+        """What the display shows now (a sim.chips.ssd1306.Screen), or None without one."""
+        return None if self.display is None else self.display.screen()
+
+    def settle_screen(self, ms=200):
+        """Let the panel finish drawing and sending the current frame."""
+        self.run_ms(ms)
+        return self.screen()
 
     def samples(self, channel=0, start_frame=0, frames=None):
         """Captured output samples of one channel (16-bit ports) as an array('h')."""

@@ -25,12 +25,17 @@ def db_for_code(code):
 
 
 class PGA2311:
+    min_db = MIN_DB
+    max_db = MAX_DB
+
     def __init__(self, spi, cs, mute=None, zcen=None):
         self.spi = spi
         self.cs = cs
         self.mute_pin = mute
         self._word = bytearray(2)
         self.codes = (MUTE_CODE, MUTE_CODE)  # shadow: (left, right) as last written
+        self.wanted = (MUTE_CODE, MUTE_CODE)  # what set_gain_db asked for last
+        self.muted = True
         cs(1)
         if zcen is not None:
             zcen(1)  # change gain at zero crossings: no zipper noise from the analog steps
@@ -46,14 +51,30 @@ class PGA2311:
         self.cs(1)
         self.codes = (left, right)
 
+    def gain_for(self, left_db, right_db):
+        """The gains (left, right) set_gain_db would realise, without touching the chip."""
+        return db_for_code(code_for_db(left_db)), db_for_code(code_for_db(right_db))
+
     def set_gain_db(self, left_db, right_db):
         """Set both channels; returns the gains realised (dB on the chip's 0.5 dB grid)."""
         left = code_for_db(left_db)
         right = code_for_db(right_db)
+        self.wanted = (left, right)
+        if self.muted and self.mute_pin is None:
+            return db_for_code(left), db_for_code(right)  # held at code 0 until unmuted
         if (left, right) != self.codes:
             self.write_codes(left, right)
         return db_for_code(left), db_for_code(right)
 
     def mute(self, on):
+        """/MUTE pin when wired; without it, gain code 0 (SBOS218: N = 0 is mute)."""
+        self.muted = on
         if self.mute_pin is not None:
             self.mute_pin(0 if on else 1)
+        elif on:
+            self.write_codes(MUTE_CODE, MUTE_CODE)
+        elif self.codes != self.wanted:
+            self.write_codes(self.wanted[0], self.wanted[1])
+
+    def enable(self, on):
+        pass  # no enable input: the amp-enable GPIO and /MUTE cover it

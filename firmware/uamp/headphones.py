@@ -1,0 +1,166 @@
+"""Headphone profiles and loudness: the SPL a full-scale (0 dBFS) signal reaches at a volume.
+
+Formulas from ../shared/reference/headphones.md: P = V^2 / Z; SPL = S_mW + 10 log10(P / 1 mW);
+SPL = S_V + 20 log10(V / 1 V); S_V = S_mW + 10 log10(1000 / Z); V = V_fs * 10^(G / 20), doubled
+(+6 dB) by a balanced output; output impedance divides V by Z_load / (Z_load + Z_out); the amp
+clips at the smaller of V_max and I_max * Z. Pure math, no hardware: the host tool
+(tools/recommend.py) imports this module too, so the board and the tool agree.
+"""
+
+import math
+
+UNITS = ("mw", "v")
+# A level worth having: 85 dB SPL average music (NIOSH 8 h limit) with 15 dB of peaks on top
+# (music peaks run 10-20 dB above average). A chain that cannot reach this at 0 dBFS is weak.
+USEFUL_SPL_DB = 100.0
+NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-_."
+MAX_NAME = 16
+
+
+def check_name(name):
+    """Profile names: short, lowercase letters, digits and -_. (they are console words)."""
+    if type(name) is not str or not 0 < len(name) <= MAX_NAME:
+        raise ValueError("name must be 1..%d characters" % MAX_NAME)
+    for ch in name:
+        if ch not in NAME_CHARS:
+            raise ValueError("name may use only a-z 0-9 - _ . (got '%s')" % name)
+    return name
+
+
+def _number(value, what, lo, hi):
+    if type(value) not in (int, float) or value != value or not lo <= value <= hi:
+        raise ValueError("%s must be a number %g..%g" % (what, lo, hi))
+    return float(value)
+
+
+def db20(ratio):
+    return 20 * math.log10(ratio)
+
+
+class Headphone:
+    """Impedance (ohm), sensitivity (dB SPL per mW or per V) and an optional max SPL."""
+
+    def __init__(self, name, ohm, sensitivity_db, unit="mw", max_spl_db=None):
+        self.name = check_name(name)
+        self.ohm = _number(ohm, "impedance (ohm)", 1, 100000)
+        self.sensitivity_db = _number(sensitivity_db, "sensitivity (dB)", 60, 150)
+        if unit not in UNITS:
+            raise ValueError("sensitivity unit must be 'mw' or 'v'")
+        self.unit = unit
+        self.max_spl_db = None
+        if max_spl_db is not None:
+            self.max_spl_db = _number(max_spl_db, "max SPL (dB)", 40, 140)
+
+    def sens_per_volt(self):
+        """dB SPL at 1 Vrms."""
+        if self.unit == "v":
+            return self.sensitivity_db
+        return self.sensitivity_db + 10 * math.log10(1000 / self.ohm)
+
+    def spl_at(self, volts):
+        if volts <= 0:
+            return -200.0
+        return self.sens_per_volt() + db20(volts)
+
+    def volts_for(self, spl_db):
+        return 10 ** ((spl_db - self.sens_per_volt()) / 20)
+
+    def power_mw(self, volts):
+        return volts * volts / self.ohm * 1000
+
+    def to_dict(self):
+        return {
+            "ohm": self.ohm,
+            "sens": self.sensitivity_db,
+            "unit": self.unit,
+            "max_spl": self.max_spl_db,
+        }
+
+    @classmethod
+    def from_dict(cls, name, data):
+        if not isinstance(data, dict):
+            raise ValueError("profile '%s' must be an object" % name)
+        return cls(
+            name, data.get("ohm"), data.get("sens"), data.get("unit", "mw"), data.get("max_spl")
+        )
+
+    def describe(self):
+        unit = "dB/mW" if self.unit == "mw" else "dB/V"
+        text = "%s: %g ohm, %g %s" % (self.name, self.ohm, self.sensitivity_db, unit)
+        if self.max_spl_db is not None:
+            text += ", max %g dB SPL" % self.max_spl_db
+        return text
+
+
+class Chain:
+    """The board's analog output chain (the profile's optional `output` section)."""
+
+    def __init__(self, cfg):
+        self.dac_vfs = float(cfg["dac_vfs_vrms"])
+        self.gains = cfg.get("gain_db") or {"normal": 0}
+        self.vmax = float(cfg["vmax_vrms"])
+        self.imax = float(cfg["imax_ma"]) / 1000
+        self.zout = float(cfg.get("zout_ohm") or 0)
+        self.balanced = bool(cfg.get("balanced", False))
+
+    def gain_db(self, mode):
+        """Analog gain of a gain mode; an unknown mode of a single-mode chain is that mode."""
+        gain = self.gains.get(mode)
+        if gain is None:
+            if len(self.gains) == 1:
+                for only in self.gains.values():
+                    return float(only)
+            return 0.0
+        return float(gain)
+
+    def volts(self, volume_db, mode, ohm):
+        """Voltage at the headphone for 0 dBFS at this volume, ignoring clipping."""
+        v = self.dac_vfs * 10 ** ((volume_db + self.gain_db(mode)) / 20)
+        if self.balanced:
+            v *= 2
+        return v * ohm / (ohm + self.zout)
+
+    def clip_volts(self, ohm):
+        return min(self.vmax, self.imax * ohm)
+
+
+def spl(hp, chain, volume_db, mode):
+    """(SPL of 0 dBFS at this volume in dB, True if the amp would clip there)."""
+    v = chain.volts(volume_db, mode, hp.ohm)
+    clip = chain.clip_volts(hp.ohm)
+    return hp.spl_at(min(v, clip)), v > clip
+
+
+def volume_for_spl(hp, chain, mode, spl_db):
+    """The volume (dB) at which 0 dBFS reaches spl_db, if the amp could get there."""
+    return volume_db_for_volts(chain, mode, hp.ohm, hp.volts_for(spl_db))
+
+
+def volume_db_for_volts(chain, mode, ohm, volts):
+    per_db = chain.volts(0.0, mode, ohm)
+    return db20(volts / per_db)
+
+
+def safe_cap_db(hp, chain, mode):
+    """Highest volume that keeps 0 dBFS below both the clip point and the profile's max SPL."""
+    cap = volume_db_for_volts(chain, mode, hp.ohm, chain.clip_volts(hp.ohm))
+    if hp.max_spl_db is not None:
+        cap = min(cap, volume_for_spl(hp, chain, mode, hp.max_spl_db))
+    return cap
+
+
+def warnings(hp, chain, mode, max_volume_db):
+    """One line per problem of this headphone on this chain at the board's volume cap."""
+    out = []
+    best, clipped = spl(hp, chain, max_volume_db, mode)
+    if best < USEFUL_SPL_DB:
+        out.append(
+            "warning: %s reaches only %.0f dB SPL at full volume (useful: %.0f)"
+            % (hp.name, best, USEFUL_SPL_DB)
+        )
+    if clipped:
+        cap = volume_db_for_volts(chain, mode, hp.ohm, chain.clip_volts(hp.ohm))
+        out.append("warning: the amp clips %s above %.1f dB volume" % (hp.name, cap))
+    if 8 * chain.zout > hp.ohm:
+        out.append("warning: output impedance %g ohm > 1/8 of %g ohm" % (chain.zout, hp.ohm))
+    return out

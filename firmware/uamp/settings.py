@@ -1,0 +1,365 @@
+"""Persistent settings: a versioned document with a checksum, saved atomically and debounced.
+
+File layout (text): a header line `uamp-settings <version> <crc32 hex> <length>` and then the
+JSON body the checksum covers. A save writes the whole document to a temporary file, closes it
+and renames it over the old one, so a power cut leaves the old file or the new one, never a mix;
+where rename cannot replace a file (FAT) the old one is removed first and the loader falls back to
+the complete temporary file. Every field is validated on its own: a bad field falls back to its
+default and is reported; a bad file boots with defaults. Nothing here can make the amp loud: the
+app caps the restored volume at the board's power-on level.
+
+Saving is debounced: `changed()` marks the settings dirty, and `tick()` writes once the user
+has left things alone for SAVE_DELAY_MS (or after MAX_DELAY_MS of continuous change), so
+turning the knob costs one flash write, not one per detent.
+"""
+
+import json
+
+VERSION = 2
+PATH = "/settings.json"
+MAGIC = "uamp-settings"
+MAX_BYTES = 8192  # a larger file is not ours (or is hostile): refuse it before parsing
+SAVE_DELAY_MS = 2000
+MAX_DELAY_MS = 30000
+MAX_NAME = 16
+MAX_PROFILES = 8
+MAX_EQ_PRESETS = 8
+MAX_EQ_BANDS = 10
+
+
+def crc32(data):
+    """CRC-32 (IEEE 802.3, reflected, the one zlib uses); check value of b"123456789" is
+    0xCBF43926. Bitwise: a few hundred bytes per save, no table kept in RAM."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            if crc & 1:
+                crc = (crc >> 1) ^ 0xEDB88320
+            else:
+                crc >>= 1
+    return crc ^ 0xFFFFFFFF
+
+
+# --- per-field validation ---------------------------------------------------------------
+
+
+def _is_num(value):
+    return type(value) in (int, float) and value == value and -1e9 < value < 1e9
+
+
+def _num(lo, hi, nullable=False):
+    def check(value):
+        if value is None and nullable:
+            return None
+        if not _is_num(value) or not lo <= value <= hi:
+            raise ValueError("must be a number %g..%g" % (lo, hi))
+        return float(value)
+
+    return check
+
+
+def _bool(value):
+    if type(value) is not bool:
+        raise ValueError("must be true or false")
+    return value
+
+
+def _name(value):
+    if value is None:
+        return None
+    if type(value) is not str or not 0 < len(value) <= MAX_NAME:
+        raise ValueError("must be a name of 1..%d characters" % MAX_NAME)
+    return value
+
+
+def _band(value):
+    if not isinstance(value, list) or len(value) != 4:
+        raise ValueError("an EQ band is [kind, freq_hz, gain_db, q]")
+    kind, freq, gain, q = value
+    if type(kind) is not str or len(kind) > MAX_NAME:
+        raise ValueError("EQ band kind must be a name")
+    for number in (freq, gain, q):
+        if not _is_num(number):
+            raise ValueError("EQ band values must be numbers")
+    return [kind, float(freq), float(gain), float(q)]
+
+
+def _bands(value):
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > MAX_EQ_BANDS:
+        raise ValueError("must be a list of at most %d bands" % MAX_EQ_BANDS)
+    return [_band(b) for b in value]
+
+
+def _profiles(value):
+    from uamp.headphones import Headphone
+
+    if not isinstance(value, dict) or len(value) > MAX_PROFILES:
+        raise ValueError("must be an object of at most %d profiles" % MAX_PROFILES)
+    out = {}
+    for name in value:
+        out[name] = Headphone.from_dict(name, value[name]).to_dict()
+    return out
+
+
+def _presets(value):
+    if not isinstance(value, dict) or len(value) > MAX_EQ_PRESETS:
+        raise ValueError("must be an object of at most %d presets" % MAX_EQ_PRESETS)
+    out = {}
+    for name in value:
+        _name(name)
+        out[name] = _bands(value[name])
+    return out
+
+
+# name -> (validator, default). None means "leave the part's own default alone".
+FIELDS = {
+    "volume_db": (_num(-150, 40, True), None),
+    "mute": (_bool, False),
+    "limit_db": (_num(-150, 40, True), None),
+    "balance_db": (_num(-40, 40), 0.0),
+    "gain": (_name, None),
+    "input": (_name, None),
+    "eq_enabled": (_bool, False),
+    "eq_preset": (_name, None),
+    "eq_bands": (_bands, None),
+    "eq_user": (_presets, {}),
+    "bass_db": (_num(-40, 40), 0.0),
+    "crossfeed": (_num(0, 100), 0.0),
+    "headphone": (_name, None),
+    "headphones": (_profiles, {}),
+}
+
+
+def defaults():
+    out = {}
+    for name in FIELDS:
+        default = FIELDS[name][1]
+        out[name] = dict(default) if isinstance(default, dict) else default
+    return out
+
+
+def validate(data, problems):
+    """Per-field check of a decoded body: each bad or missing field gets its default."""
+    values = defaults()
+    for name in FIELDS:
+        if name not in data:
+            continue
+        try:
+            values[name] = FIELDS[name][0](data[name])
+        except (ValueError, TypeError, KeyError) as e:
+            problems.append("settings: %s: %s; using the default" % (name, e))
+    for name in data:
+        if name not in FIELDS:
+            problems.append("settings: unknown field '%s' ignored" % str(name)[:MAX_NAME])
+    return values
+
+
+# --- migration ----------------------------------------------------------------------------
+
+
+def _from_v1(body):
+    """Version 1 (the first layout) kept `vol`, `muted` and one unnamed headphone `hp`."""
+    if not isinstance(body, dict):
+        return body
+    out = {}
+    if "vol" in body:
+        out["volume_db"] = body["vol"]
+    if "muted" in body:
+        out["mute"] = body["muted"]
+    hp = body.get("hp")
+    if hp is not None:
+        out["headphones"] = {"default": hp}
+        out["headphone"] = "default"
+    return out
+
+
+MIGRATIONS = {1: _from_v1}  # version -> function turning that body into the next version's
+
+
+# --- encoding -----------------------------------------------------------------------------
+
+
+def encode(values, version=VERSION):
+    body = json.dumps(values).encode()
+    header = "%s %d %08x %d\n" % (MAGIC, version, crc32(body), len(body))
+    return header.encode() + body
+
+
+def decode(data, problems):
+    """bytes -> validated values, or None (with the reason in problems) if the file is bad."""
+    if len(data) > MAX_BYTES:
+        problems.append("settings: file too large (%d bytes)" % len(data))
+        return None
+    end = data.find(b"\n")
+    if end < 0:
+        problems.append("settings: empty or truncated file" if data else "settings: empty file")
+        return None
+    words = data[:end].split()
+    if len(words) != 4 or words[0] != MAGIC.encode():
+        problems.append("settings: not a settings file")
+        return None
+    try:
+        version = int(words[1])
+        crc = int(words[2], 16)
+        length = int(words[3])
+    except ValueError:
+        problems.append("settings: bad header")
+        return None
+    body = data[end + 1 :]
+    if len(body) != length:
+        problems.append("settings: truncated (%d of %d bytes)" % (len(body), length))
+        return None
+    if crc32(body) != crc:
+        problems.append("settings: checksum mismatch")
+        return None
+    if not 1 <= version <= VERSION:
+        problems.append("settings: unknown version %d" % version)
+        return None
+    try:
+        parsed = json.loads(body)
+    except Exception:  # noqa: BLE001 - ValueError, or RuntimeError on deep nesting (MicroPython)
+        problems.append("settings: body is not valid JSON")
+        return None
+    if not isinstance(parsed, dict):
+        problems.append("settings: body is not an object")
+        return None
+    while version < VERSION:
+        parsed = MIGRATIONS[version](parsed)
+        version += 1
+        problems.append("settings: migrated from version %d" % (version - 1))
+    return validate(parsed, problems)
+
+
+class OsFs:
+    """The board's own filesystem, with the three calls Settings needs."""
+
+    def open(self, path, mode):
+        return open(path, mode)
+
+    def rename(self, old, new):
+        import os
+
+        os.rename(old, new)
+
+    def remove(self, path):
+        import os
+
+        os.remove(path)
+
+
+class Settings:
+    def __init__(self, fs, clock, path=PATH, report=None):
+        self.fs = fs
+        self.clock = clock
+        self.path = path
+        self.tmp_path = path + ".tmp"
+        self.report = report
+        self.values = defaults()
+        self.problems = []
+        self.capture = None  # set by the app: returns the values to save, from the live parts
+        self.dirty = False
+        self.first_change = 0
+        self.last_change = 0
+        self.saved = None  # bytes of the last document written or loaded
+        self.saves = 0
+
+    def _read(self, path):
+        try:
+            with self.fs.open(path, "rb") as f:
+                return f.read(MAX_BYTES + 1)
+        except OSError:
+            return None
+
+    def load(self):
+        """Read the file (or the complete temporary file a cut rename left); returns problems."""
+        self.problems = []
+        data = None if self.fs is None else self._read(self.path)
+        values = None
+        if data is not None:
+            values = decode(data, self.problems)
+        if values is None and self.fs is not None:
+            spare = self._read(self.tmp_path)
+            if spare is not None:
+                values = decode(spare, [])
+                if values is not None:
+                    self.problems.append("settings: recovered the last save")
+                    data = spare
+                    self._promote()
+        if values is None:
+            if data is not None:
+                self.problems.append("settings: booting with defaults")
+            values = defaults()
+            data = None
+        self.values = values
+        self.saved = data
+        return self.problems
+
+    def _promote(self):
+        """Make the recovered temp file the settings file before the next save reuses the temp
+        name (else that save would truncate the only good copy)."""
+        try:
+            self._replace()
+        except OSError:
+            pass  # read-only or failing flash: the next boot recovers it again
+
+    def changed(self):
+        """A user-visible setting changed: save once things are quiet."""
+        now = self.clock.ticks_ms()
+        if not self.dirty:
+            self.first_change = now
+        self.dirty = True
+        self.last_change = now
+
+    def tick(self):
+        if not self.dirty:
+            return
+        now = self.clock.ticks_ms()
+        quiet = self.clock.ticks_diff(now, self.last_change) >= SAVE_DELAY_MS
+        overdue = self.clock.ticks_diff(now, self.first_change) >= MAX_DELAY_MS
+        if quiet or overdue:
+            self.save()
+
+    def save(self):
+        """Write now (if anything differs from the file). Returns True when the file is current."""
+        self.dirty = False
+        if self.capture is not None:
+            self.values = self.capture()
+        data = encode(self.values)
+        if data == self.saved:
+            return True
+        if self.fs is None:
+            return False
+        try:
+            self._write(data)
+        except OSError as e:
+            if self.report is not None:
+                self.report("error: settings not saved (%s)" % e)
+            return False
+        self.saved = data
+        self.saves += 1
+        return True
+
+    def _write(self, data):
+        with self.fs.open(self.tmp_path, "wb") as f:
+            f.write(data)
+        self._replace()
+
+    def _replace(self):
+        try:
+            self.fs.rename(self.tmp_path, self.path)
+        except OSError:
+            # FAT cannot rename over a file; the loader uses the complete temp file if we are
+            # cut between these two steps.
+            try:
+                self.fs.remove(self.path)
+            except OSError:
+                pass
+            self.fs.rename(self.tmp_path, self.path)
+
+    def reset(self):
+        """Back to defaults (saved at the next tick)."""
+        self.values = defaults()
+        self.changed()

@@ -1,0 +1,141 @@
+"""The user's state across the parts: what is saved, how it comes back at boot, and the loudness
+guard (headphone profile + user limit -> the volume cap in force).
+
+The other parts are reached only through the names in docs/seams.md. A part that lacks a name
+(built in parallel, or a board without that feature) is skipped, never an error at boot.
+"""
+
+import math
+
+from uamp import headphones
+
+
+def _get(obj, name, default=None):
+    return getattr(obj, name, default)
+
+
+def capture(app, values):
+    """The values to save: the live parts' state over what only the settings keep."""
+    out = dict(values)
+    vol = app.volume
+    out["volume_db"] = vol.target_db
+    out["mute"] = bool(vol.muted)
+    out["limit_db"] = app.user_limit_db
+    out["balance_db"] = float(_get(vol, "balance_db", 0.0))
+    out["gain"] = _get(vol, "gain_mode")
+    eng = app.engine
+    out["input"] = _get(eng, "input_name")
+    out["eq_enabled"] = bool(_get(eng, "eq_enabled", False))
+    out["eq_preset"] = _get(eng, "eq_preset")
+    bands = _get(eng, "eq_bands")
+    out["eq_bands"] = None if bands is None else [list(b) for b in bands()]
+    out["bass_db"] = float(_get(eng, "bass_db", 0.0))
+    out["crossfeed"] = float(_get(eng, "crossfeed", 0))
+    out["headphone"] = None if app.headphone is None else app.headphone.name
+    return out
+
+
+def _try(problems, what, func, *args):
+    """Apply one saved value; a value the part refuses is reported and skipped."""
+    if func is None:
+        return
+    try:
+        func(*args)
+    except (ValueError, TypeError) as e:
+        problems.append("settings: %s not restored (%s)" % (what, e))
+
+
+def apply(app, values, problems):
+    """Restore saved values into the parts. Never loud: the restored volume is at most the
+    board's power-on level, and the headphone's max SPL caps it too."""
+    vol = app.volume
+    eng = app.engine
+    if values["gain"] is not None:
+        _try(problems, "gain", _get(vol, "set_gain_mode"), values["gain"])
+    _try(problems, "balance", _get(vol, "set_balance"), values["balance_db"])
+    if values["input"] is not None:
+        _try(problems, "input", _get(eng, "select_input"), values["input"])
+    if values["eq_preset"] is not None:
+        _try(problems, "EQ preset", _get(eng, "load_eq_preset"), values["eq_preset"])
+    bands = values["eq_bands"]
+    if bands is not None and _get(eng, "set_eq_band") is not None:
+        for index, band in enumerate(bands):
+            _try(problems, "EQ band %d" % index, eng.set_eq_band, index, *band)
+    _try(problems, "EQ on/off", _get(eng, "set_eq_enabled"), values["eq_enabled"])
+    _try(problems, "bass", _get(eng, "set_bass"), values["bass_db"])
+    crossfeed = values["crossfeed"]
+    if crossfeed == int(crossfeed):
+        crossfeed = int(crossfeed)
+    _try(problems, "crossfeed", _get(eng, "set_crossfeed"), crossfeed)
+
+    app.user_limit_db = values["limit_db"]
+    board_hp = app.profile.get("headphone")
+    if not values["headphones"] and board_hp is not None:
+        # First boot (or after reset): the build's own headphone from the board profile.
+        name = board_hp["name"]
+        values["headphones"] = {name: _board_headphone(board_hp).to_dict()}
+        values["headphone"] = name
+    app.headphone = None
+    name = values["headphone"]
+    if name is not None:
+        data = values["headphones"].get(name)
+        if data is None:
+            problems.append("settings: headphone profile '%s' missing" % name)
+        else:
+            app.headphone = headphones.Headphone.from_dict(name, data)
+    apply_limit(app)
+
+    level = app.board_power_on_db
+    if values["volume_db"] is not None:
+        level = min(level, values["volume_db"])
+    level = min(level, effective_limit(app))
+    app.power_on_db = level
+    app.restore_muted = values["mute"]
+
+
+def _board_headphone(cfg):
+    return headphones.Headphone(
+        cfg["name"],
+        cfg["impedance_ohm"],
+        cfg["sensitivity_db"],
+        cfg.get("sensitivity_unit", "mw"),
+        cfg.get("max_spl_db"),
+    )
+
+
+def effective_limit(app):
+    """The lowest of: the user's limit, the headphone's safe cap (clip point, max SPL)."""
+    cap = app.volume.max_db if app.board_max_db is None else app.board_max_db
+    if app.user_limit_db is not None:
+        cap = min(cap, app.user_limit_db)
+    if app.headphone is not None and app.chain is not None:
+        cap = min(cap, headphones.safe_cap_db(app.headphone, app.chain, gain_mode(app)))
+    return math.floor(cap * 2) / 2  # on the volume's 0.5 dB grid, rounded down
+
+
+def apply_limit(app):
+    """Push the combined cap to the volume controller."""
+    cap = effective_limit(app)
+    vol = app.volume
+    set_limit = _get(vol, "set_limit")
+    if set_limit is not None:
+        set_limit(cap)
+    else:
+        # Bridge for a controller without set_limit: its public cap, and a target inside it.
+        vol.max_db = cap
+        if vol.target_db > cap:
+            vol.set_db(cap)
+
+
+def gain_mode(app):
+    return _get(app.volume, "gain_mode")
+
+
+def spl_db(app):
+    """SPL of a 0 dBFS signal at the current target volume, or None without a profile/chain."""
+    if app.headphone is None or app.chain is None:
+        return None
+    level, _clipped = headphones.spl(
+        app.headphone, app.chain, app.volume.target_db, gain_mode(app)
+    )
+    return level

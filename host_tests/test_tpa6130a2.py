@@ -1,0 +1,96 @@
+"""TPA6130A2 driver against the simulated chip, which decodes I2C writes as SLOS488B says."""
+
+from chip_rigs import tpa6130a2_rig
+
+from sim import machine
+from sim.chips.tpa6130a2 import TABLE_2_DB
+from support import raises
+from uamp.drivers import tpa6130a2
+from uamp.drivers.tpa6130a2 import TPA6130A2
+
+
+def test_init_traffic_is_muted_disabled_stereo():
+    world, chip, _driver = tpa6130a2_rig()
+    writes = [t for t in world.i2c_bus(0).transactions if t[1] == "w" and len(t[2]) == 2]
+    # Register 2: Mute_L | Mute_R, volume code 0; register 1: HP_EN off, stereo, SWS clear.
+    assert [(a, d[0], d[1]) for a, _k, d in writes] == [(0x60, 2, 0xC0), (0x60, 1, 0x00)]
+    assert chip.muted(0) and chip.muted(1) and not chip.enabled(0)
+    assert chip.gain_db(0) is None and chip.protocol_errors == []
+
+
+def test_enable_sets_both_hp_enable_bits():
+    _world, chip, driver = tpa6130a2_rig()
+    driver.enable(True)
+    assert chip.regs[1] == 0xC0 and chip.enabled(0) and chip.enabled(1)
+    driver.enable(False)
+    assert chip.regs[1] == 0x00 and not chip.enabled(0)
+
+
+def test_volume_register_and_mute_bits():
+    _world, chip, driver = tpa6130a2_rig()
+    driver.enable(True)
+    assert driver.set_gain_db(-20.0, -20.0) == (-19.6, -19.6)  # code 21: lowest >= -20 dB
+    assert chip.regs[2] == 0xC0 | 21
+    driver.mute(False)
+    assert chip.regs[2] == 21
+    assert chip.gain_db(0) == -19.6 and chip.gain_db(1) == -19.6
+    driver.mute(True)
+    assert chip.gain_db(0) is None
+
+
+def test_louder_channel_sets_the_shared_code():
+    _world, chip, driver = tpa6130a2_rig()
+    assert driver.set_gain_db(-30.0, -10.0) == (-9.7, -9.7)
+    assert chip.code() == 34
+
+
+def test_code_choice_covers_the_request_from_the_verified_table():
+    for code in range(64):
+        gain = TABLE_2_DB[code]
+        if gain is None:
+            continue
+        assert tpa6130a2.code_for_db(gain) == code
+        assert tpa6130a2.GAIN_DB[code] == gain  # the driver's table matches the model's
+    for tenth in range(-595, 37):
+        db = tenth / 10
+        code = tpa6130a2.code_for_db(db)
+        assert code not in (31, 63)  # gains not verified: never selected
+        assert TABLE_2_DB[code] >= db - 0.001
+    assert tpa6130a2.code_for_db(-80) == 0
+    assert tpa6130a2.code_for_db(10) == 62
+
+
+def test_chip_sd_pin_low_means_no_output():
+    world, chip, driver = tpa6130a2_rig()
+    driver.enable(True)
+    driver.mute(False)
+    assert chip.gain_db(0) is not None
+    world.pin(27).set_output(0)
+    assert chip.gain_db(0) is None
+
+
+def test_wrong_address_is_not_acknowledged():
+    world = machine.reset_world()
+    world.i2c_bus(0)
+    e = raises(OSError, TPA6130A2, machine.I2C(0), 0x61)
+    assert e.args[0] == 5  # EIO, as the RP2040 port reports a NACK
+
+
+def test_faults_raise_oserror():
+    world, chip, driver = tpa6130a2_rig()
+    chip.fault = "nack"
+    assert raises(OSError, driver.enable, True).args[0] == 5
+    chip.fault = "timeout"
+    assert raises(OSError, driver.enable, True).args[0] == 110
+    chip.fault = None
+    world.i2c_bus(0).stuck = True
+    assert raises(OSError, driver.set_gain_db, 0, 0).args[0] == 110
+
+
+def test_read_back_catches_a_chip_that_lost_its_registers():
+    _world, chip, driver = tpa6130a2_rig()
+    original = chip.write_register
+    chip.write_register = lambda reg, value: None  # writes acknowledged but not kept
+    e = raises(OSError, driver.enable, True)
+    assert "reads 0x00" in str(e)
+    chip.write_register = original
