@@ -21,10 +21,11 @@ BALANCE_MAX_DB = 12.0
 
 
 def db_to_q15(db):
-    """Linear Q15 gain for an attenuation in dB (0 dB and above -> unity)."""
+    """Linear Q15 gain for an attenuation in dB (0 dB and above -> unity), rounded down: a
+    trim never comes out louder than asked, so rounding cannot cross a cap."""
     if db >= 0:
         return UNITY
-    return int(UNITY * 10 ** (db / 20) + 0.5)
+    return int(UNITY * 10 ** (db / 20))
 
 
 def snap(db):
