@@ -167,21 +167,12 @@ def test_menu_refused_value_keeps_the_old_one_and_says_why():
     real = board.app.engine._real
     real_set_bass = real.set_bass
 
-<<<<<<< HEAD
-    def set_bass_refusing_above_10(db):  # the menu allows 12: make the engine refuse earlier
-        if db > 10:
-            raise ValueError("bass must be at most 10 dB here")
-        real_set_bass(db)
-
-    real.set_bass = set_bass_refusing_above_10
-=======
     def set_bass_up_to_10(db):  # an engine that refuses above 10 dB
         if db > 10:
             raise ValueError("bass must be at most 10 dB")
         real_set_bass(db)
 
     real.set_bass = set_bass_up_to_10
->>>>>>> main
     board.press("push")
     labels = [label for label, _ in board.app.panel.menu.rows()]
     board.turn(labels.index("Bass"))
@@ -334,14 +325,6 @@ def test_profile_actions_input_gain_eq_standby():
     board.press("mute", after_ms=50)
     first = app.engine.inputs.index(app.engine.input_name)
     board.press("mute", after_ms=400)  # a double press: next input
-<<<<<<< HEAD
-    assert app.engine.input_name == app.engine.inputs[1] and not app.volume.muted
-    board.press("gain")
-    assert app.volume.gain_mode == "high"
-    preset = app.engine.eq_preset
-    board.hold("gain", 900)
-    assert app.engine.eq_preset != preset and app.engine.eq_preset in app.engine.eq_presets
-=======
     assert app.engine.input_name == app.engine.inputs[first + 1] and not app.volume.muted
     board.press("gain")
     assert app.volume.gain_mode == "high"
@@ -349,7 +332,6 @@ def test_profile_actions_input_gain_eq_standby():
     before = presets.index(app.engine.eq_preset) if app.engine.eq_preset in presets else -1
     board.hold("gain", 900)
     assert app.engine.eq_preset == presets[(before + 1) % len(presets)]
->>>>>>> main
     board.hold("mute", 900)  # long: standby
     assert app.panel.mode == panel_module.STANDBY and app.volume.muted
     assert not board.display.on
@@ -362,11 +344,7 @@ def test_clip_indicator_on_screen_and_led():
     board = _running()
     _, engine_x, _ = augment(board)
     board.run_ms(200)
-<<<<<<< HEAD
-    board.app.engine._real.out_state[2] += 3  # the real engine's clip counter (uamp/dsp/output.py)
-=======
     board.app.engine._real.out_state[2] += 3  # as the output kernel counts 3 clipped samples
->>>>>>> main
     board.run_ms(60)
     led = set()
     for _ in range(6):
