@@ -272,3 +272,15 @@ def test_wav_mono_16bit_plays_on_both_channels_and_bad_files_change_nothing():
     assert eng.input_name == "wav"
     again, _ = o.run(20)
     assert np.max(np.abs(again)) > 0.4  # still playing the good file
+
+
+def test_other_rates_and_word_lengths():
+    for rate in (44100, 96000):
+        for bits in (16, 32):
+            o = Offline(bits=bits, rate=rate)
+            o.engine.set_tone(997, -1.0)
+            o.engine.set_bass(3)
+            o.settle(60)
+            left, _ = o.run(int(rate * 0.2) // 256)
+            assert thd_n_db(left, 997, rate) < (-88 if bits == 16 else -120), (rate, bits)
+            assert abs(_zero_crossings(left) - 997 * len(left) / rate) <= 1
