@@ -134,3 +134,24 @@ def test_active_high_button():
     rig.set(False)
     rig.run(60)
     assert [e for e, _ in rig.events] == [SHORT]
+
+
+def test_bounce_storms_give_exactly_one_event_per_press():
+    for seed in (5, 17, 4242):
+        rig = Rig()
+        x = seed
+        presses = 0
+        for _ in range(12):
+            # Chatter on press and release: 1-ms flips for up to 15 ms, sampled every 10 ms.
+            for down in (True, False):
+                for _ in range(3):
+                    x = (x * 1103515245 + 12345) & 0x7FFFFFFF
+                    rig.set(bool((x >> 16) & 1))
+                    rig.now += 3
+                    event = rig.button.poll(rig.now)
+                    if event:
+                        rig.events.append((event, rig.now))
+                rig.set(down)
+                rig.run(200 if down else 300)
+            presses += 1
+        assert [e for e, _ in rig.events] == [SHORT] * presses, (seed, rig.events)

@@ -85,3 +85,28 @@ def test_unreadable_or_corrupt_file():
     assert "cannot read" in message
     message = str(raises(profile.ProfileError, profile.validate, [1, 2], "x"))
     assert "JSON object" in message
+
+
+def test_button_long_and_double_actions_are_checked():
+    data = _pico()
+    data["buttons"][1]["long"] = "standby"
+    data["buttons"][1]["double"] = "input"
+    profile.validate(data, "test")
+    data["buttons"][1]["long"] = "explode"
+    message = _error(data)
+    assert "buttons[1].long" in message and "standby" in message
+
+
+def test_button_names_must_be_unique():
+    data = _pico()
+    data["buttons"][1]["name"] = "push"
+    assert "buttons[1].name" in _error(data)
+
+
+def test_display_idle_times_and_knob_limit_are_checked():
+    data = _pico()
+    data["display"]["dim_s"] = 2
+    assert "display.dim_s" in _error(data)
+    data = _pico()
+    data["encoder"]["max_rise_db_s"] = 200
+    assert "encoder.max_rise_db_s" in _error(data)

@@ -9,13 +9,32 @@ from uamp.drivers import tpa6130a2
 from uamp.drivers.tpa6130a2 import TPA6130A2
 
 
-def test_init_traffic_is_muted_disabled_stereo():
-    world, chip, _driver = tpa6130a2_rig()
+def test_nothing_is_sent_before_enable_then_the_shadow_goes_first():
+    world, chip, driver = tpa6130a2_rig()
+    driver.set_gain_db(-30.0, -30.0)
+    driver.mute(True)
+    assert world.i2c_bus(0).transactions == []
+    driver.enable(True)
     writes = [t for t in world.i2c_bus(0).transactions if t[1] == "w" and len(t[2]) == 2]
-    # Register 2: Mute_L | Mute_R, volume code 0; register 1: HP_EN off, stereo, SWS clear.
-    assert [(a, d[0], d[1]) for a, _k, d in writes] == [(0x60, 2, 0xC0), (0x60, 1, 0x00)]
-    assert chip.muted(0) and chip.muted(1) and not chip.enabled(0)
+    # Register 2: Mute_L | Mute_R with the volume code held; then register 1: HP_EN_L | HP_EN_R,
+    # stereo (mode 00), SWS clear.
+    assert [(a, d[0], d[1]) for a, _k, d in writes] == [(0x60, 2, 0xC0 | 13), (0x60, 1, 0xC0)]
+    assert chip.muted(0) and chip.muted(1) and chip.enabled(0) and chip.enabled(1)
     assert chip.gain_db(0) is None and chip.protocol_errors == []
+
+
+def test_hardware_shutdown_loses_the_registers_and_enable_restores_them():
+    world, chip, driver = tpa6130a2_rig()
+    driver.enable(True)
+    driver.set_gain_db(-10.0, -10.0)
+    driver.mute(False)
+    assert chip.gain_db(0) == -9.7
+    world.pin(27).set_output(0)  # SD low: shutdown, no acknowledge
+    assert chip.gain_db(0) is None and chip.regs[2] == 0xC0
+    assert raises(OSError, driver.mute, True).args[0] == 5
+    world.pin(27).set_output(1)
+    driver.enable(True)
+    assert chip.gain_db(0) is None and chip.code() == 34  # level restored, muted as asked
 
 
 def test_enable_sets_both_hp_enable_bits():
@@ -40,6 +59,7 @@ def test_volume_register_and_mute_bits():
 
 def test_louder_channel_sets_the_shared_code():
     _world, chip, driver = tpa6130a2_rig()
+    driver.enable(True)
     assert driver.set_gain_db(-30.0, -10.0) == (-9.7, -9.7)
     assert chip.code() == 34
 
@@ -72,7 +92,7 @@ def test_chip_sd_pin_low_means_no_output():
 def test_wrong_address_is_not_acknowledged():
     world = machine.reset_world()
     world.i2c_bus(0)
-    e = raises(OSError, TPA6130A2, machine.I2C(0), 0x61)
+    e = raises(OSError, TPA6130A2(machine.I2C(0), 0x61).enable, True)
     assert e.args[0] == 5  # EIO, as the RP2040 port reports a NACK
 
 
@@ -83,6 +103,7 @@ def test_faults_raise_oserror():
     chip.fault = "timeout"
     assert raises(OSError, driver.enable, True).args[0] == 110
     chip.fault = None
+    driver.enable(True)
     world.i2c_bus(0).stuck = True
     assert raises(OSError, driver.set_gain_db, 0, 0).args[0] == 110
 

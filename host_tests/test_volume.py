@@ -157,34 +157,40 @@ def test_relay_gain_mode_keeps_the_output_level():
     volume.tick()
     relay_db = 10.0 if world.pin(8).level() else 0.0
     assert relay_db == 10.0 and chip.gain_db(0) == -30.0  # the IC gave back what the relay added
-    after = output_db(chip, engine, 0, relay_db)
-    assert abs(after - before) <= 0.5
+    assert volume.target_db == -30.0 and volume.current_db == -30.0  # the volume moved instead
+    assert output_db(chip, engine, 0, relay_db) == before
     volume.set_gain_mode("low")
     volume.tick()
     assert world.pin(8).level() == 0 and output_db(chip, engine, 0) == before
+    assert volume.target_db == -20.0
 
 
-def test_ic_range_gain_mode_lowers_the_top_and_ramps_down():
+def test_ic_range_gain_mode_takes_its_gain_from_the_top_of_the_ic():
     modes = (("low", 0.0), ("high", 6.0))
     _world, chip, driver = tpa6130a2_rig()
     engine = RecordingEngine()
     volume = Volume(driver, engine, 0.0, modes)
     driver.enable(True)
     volume.mute(False)
-    assert volume.max_db == -2.5  # low mode: the top 6 dB of the IC (max +3.6) stay unused
+    assert volume.max_db == 0.0  # low: the board cap
     volume.set_gain_mode("high")
-    assert volume.max_db == 0.0
-    volume.set_db(-1.0)
+    volume.tick()
+    assert volume.max_db == -2.5  # high: the IC's +3.6 dB top less the 6 dB it supplies
+    volume.set_db(-2.5)
     _settle(volume)
-    assert abs(_levels(chip, engine)[0] - -1.0) <= 0.05
+    high_out = _levels(chip, engine)[0]
+    assert abs(high_out - 3.5) <= 0.05  # volume -2.5 + 6 dB of mode gain
+    # Back to low: +3.5 dB does not fit under the 0 dB cap, so the volume first ramps down
+    # in the high mode, then switches where the output stays put.
     volume.set_gain_mode("low")
-    last = _levels(chip, engine)[0]
-    for _ in range(10):
+    last = high_out
+    for _ in range(20):
         volume.tick()
         now = _levels(chip, engine)[0]
         assert abs(now - last) <= 0.5 + 0.01
         last = now
-    assert abs(last - -2.5) <= 0.05
+    assert volume.gain_mode == "low" and volume.mode_index == 0
+    assert volume.target_db == 0.0 and abs(last - 0.0) <= 0.05
 
 
 def test_driver_fault_mutes_reports_and_recovers():

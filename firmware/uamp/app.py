@@ -84,6 +84,7 @@ class App:
         self.saved_db = None  # the settings part sets the saved level before start()
         self.change_action = None  # what runs once the output is quiet (CHANGING)
         self.resume_unmuted = False
+        self.off_after_change = False
         # Each part is built by its own method so the parts stay independent; the order matters:
         # everything that can make sound starts off/muted before anything else is touched.
         self._build_outputs()
@@ -118,6 +119,7 @@ class App:
         modes, relay = _gain_modes(self.profile, self.board)
         self.volume = Volume(self.analog, self.engine, limits["max_db"], modes, relay)
         self.volume.on_fault = self._on_chip_fault
+        self.volume.on_recover = self._on_chip_recover
         self.power_on_db = limits["power_on_db"]
 
     # --- front panel: encoder, buttons, display ---
@@ -201,50 +203,77 @@ class App:
             if self._elapsed_ms() >= CLOCKS_SETTLE_MS:
                 if self.amp_enable is not None:
                     self.amp_enable(1)
-                if self._chip_call(self.analog.enable, True):
+                if self._chip_call(self.analog.enable, True, "volume chip"):
                     self._enter(AMP_ON)
         elif self.state == AMP_ON:
             if self._elapsed_ms() >= AMP_SETTLE_MS and self._chip_call(self.dac.mute, False):
-                level = self.power_on_db
-                if self.saved_db is not None and self.saved_db < level:
-                    level = self.saved_db
-                self.volume.set_db(level)
+                self._set_power_on_level()
                 self.volume.mute(False)
                 self._enter(RUNNING)
         elif self.state == CHANGING:
             if self.volume.hardware_muted and self._chip_call(self.dac.mute, True):
                 action = self.change_action
                 self.change_action = None
-                action()
-                if action == self._power_off:
-                    self._enter(OFF)  # shut down: stays muted and off
+                if not self._chip_call(self.dac.standby, True):
                     return
-                if self._chip_call(self.dac.mute, False):
+                try:
+                    action()
+                except OSError as e:
+                    self.volume.fail(e, "change")
+                    return
+                if self.off_after_change:
+                    self.off_after_change = False
+                    self._enter(OFF)  # shut down: stays muted, amp off, DAC in standby
+                    return
+                if self._chip_call(self.dac.standby, False) and self._chip_call(
+                    self.dac.mute, False
+                ):
                     self.volume.mute(not self.resume_unmuted)
                 self._enter(RUNNING)
 
+    def _set_power_on_level(self):
+        """The smaller of the saved level and the power-on cap (a bad saved value is ignored)."""
+        level = self.power_on_db
+        saved = self.saved_db
+        if type(saved) in (int, float) and saved < level:
+            level = saved
+        self.volume.set_db(level)
+
     def quiet_change(self, action):
         """Run `action` (a sample-rate or clock change) with the output silent: fade out and
-        mute first, then the change, then unmute and fade back in."""
+        mute, DAC muted and in standby, then the change, then unmute and fade back in."""
+        if self.state != RUNNING:
+            raise ValueError("not running (still powering up, changing or off)")
         self.resume_unmuted = not self.volume.muted
         self.change_action = action
         self.volume.mute(True)
         self._enter(CHANGING)
 
     def shutdown(self):
-        """Fade out, mute the DAC, then turn the amp off (standby)."""
+        """Fade out, mute the DAC, then turn the amp off. `wake()` powers up again."""
         self.quiet_change(self._power_off)
+        self.off_after_change = True
+
+    def wake(self):
+        """From OFF: the power-up sequence again, back to the level before shutdown (capped)."""
+        if self.state != OFF:
+            raise ValueError("not off")
+        self.saved_db = self.volume.target_db
+        if self._chip_call(self.dac.standby, False):
+            self._enter(BOOTING)
 
     def _power_off(self):
+        self.analog.enable(False)  # outputs off over the bus while the chip still answers
         if self.amp_enable is not None:
             self.amp_enable(0)
 
-    def _chip_call(self, method, arg):
+    def _chip_call(self, method, arg, part="dac"):
+        """Call a driver (or a change action) with one argument; a bus fault mutes and reports."""
         try:
             method(arg)
             return True
         except OSError as e:
-            self.volume.fail(e)
+            self.volume.fail(e, part)
             return False
 
     def _on_chip_fault(self, description):
@@ -255,6 +284,11 @@ class App:
         except OSError:
             pass
         self.write("fault: %s\r\n" % description)
+
+    def _on_chip_recover(self):
+        """Unmuting after a fault: the DAC plays again if power-up had got that far."""
+        if self.state == RUNNING:
+            self.dac.mute(False)
 
     def _tick_panel(self):
         self.panel.tick()

@@ -60,8 +60,8 @@ _DISPLAY = {
     "blank_s?": ("int", 0, 3600),
 }
 _LIMITS = {"max_db": ("num", -60, 31.5), "power_on_db": ("num", -100, 0)}
-# Gain modes "low" and "high": a relay GPIO adds high_db of analog gain, or (no relay) the low
-# mode leaves the top high_db of the volume IC's range unused.
+# Gain modes "low" and "high": in "high" a relay GPIO adds high_db of analog gain after the
+# volume stage, or (no relay) the volume IC supplies it from the top of its range.
 _GAIN = {"high_db": ("num", 1, 30), "relay?": "pin"}
 # Analog output chain, for loudness (uamp/headphones.py).
 _OUTPUT = {
@@ -162,6 +162,13 @@ class _Checker:
             self.fail(path + ".bus", "the profile has no '%s' section" % bus)
 
 
+def _check_gain(check, gain):
+    check.section(gain, _GAIN, "gain")
+    high = gain["high_db"]
+    if high * 2 != int(high * 2):
+        check.fail("gain.high_db", "must be on the 0.5 dB grid, got %r" % (high,))
+
+
 def validate(profile, name="?"):
     """Check a decoded profile; returns it unchanged or raises ProfileError."""
     if not isinstance(profile, dict):
@@ -232,10 +239,10 @@ def validate(profile, name="?"):
         check.section(profile["display"], _DISPLAY, "display")
         if "i2c" not in buses:
             check.fail("display.bus", "the profile has no 'i2c' section")
-    if profile.get("gain") is not None:
-        check.section(profile["gain"], _GAIN, "gain")
     if profile.get("output") is not None:
         check.section(profile["output"], _OUTPUT, "output")
+    if profile.get("gain") is not None:
+        _check_gain(check, profile["gain"])
     if profile.get("headphone") is not None:
         hp = check.section(profile["headphone"], _HEADPHONE, "headphone")
         try:

@@ -1,17 +1,19 @@
 """Volume controller: the user's level in dB, reached in small ramp steps, never above the cap.
 
-All levels are output levels: the analog gain of the volume IC plus any gain-mode relay plus
-the engine's per-channel digital trim. The IC takes what its steps allow (always at least the
-request, so the trim, which can only attenuate, makes the level exact); the trim does the rest,
-plus balance and the mute fade. Levels sit on a 0.5 dB grid.
+The volume (dB, on a 0.5 dB grid) is the level before the gain mode's gain: the output level
+is volume + mode gain, as the profile's `output.gain_db` says. The volume IC takes what its
+steps allow (always at least the request, so the trim, which can only attenuate, makes the
+level exact); the engine's per-channel digital trim does the rest, plus balance and the mute
+fade. A mode's gain comes from a relay, or (no relay) from the top of the IC's range. Changing
+mode moves the volume the other way, so the output level stays where it was.
 
-Safety: every level commanded is at most the board's cap. A driver fault (OSError from the
-bus) silences the trim, mutes what still answers, and is reported in `fault`.
+Safety: the volume never goes above the cap (board cap, user limit, what the mode allows).
+A driver fault (OSError from the bus) silences the trim, mutes what still answers, and is
+reported in `fault`.
 """
 
 from uamp.dsp.gain import UNITY
 
-GRID_DB = 0.5
 STEP_DB = 0.5  # largest level or balance change per tick
 FADE_STEP_DB = 1.5  # mute fade per tick: 45 dB in 30 ticks (300 ms), then the hardware mute
 FADE_DEPTH_DB = 45.0
@@ -55,15 +57,18 @@ def _toward(now, target, step):
 
 
 class Volume:
-    """`ic` is a volume driver (set_gain_db, mute, enable, min_db, max_db); `modes` a tuple of
-    (name, gain_db) with the first at 0 dB; `relay` the pin that adds the non-zero mode's gain,
-    or None when the modes are ranges of the IC itself."""
+    """`ic` is a volume driver (gain_for, set_gain_db, mute, enable, min_db, max_db); `modes` a
+    tuple of (name, gain_db), gains on the 0.5 dB grid; `relay` the pin that adds the gain of
+    the modes with a non-zero gain, or None when the IC supplies it."""
 
     def __init__(self, ic, engine, cap_db, modes=(("normal", 0.0),), relay=None):
         self.ic = ic
         self.engine = engine
         self.modes = modes
         self.relay = relay
+        for _name, gain in modes:
+            if gain * 2 != int(gain * 2):
+                raise ValueError("gain mode gains must be on the 0.5 dB grid")
         self.min_db = ic.min_db
         self.cap_db = min(cap_db, max(self._mode_max(i) for i in range(len(modes))))
         if self.cap_db < self.min_db:
@@ -80,9 +85,11 @@ class Volume:
         self.hardware_muted = True
         self.fault = None
         self.on_fault = None  # called with the description when a fault happens
+        self.on_recover = None  # called when unmuting after a fault; may raise OSError
         self.trims = (0, 0)  # Q15 trims last sent to the engine
         self.levels = (None, None)  # dB commanded per channel (None = silent)
         self.ic_gains = (ic.min_db, ic.min_db)  # analog gains last written to the IC
+        self.relay_db = 0.0  # gain the relay adds now
         if relay is not None:
             relay(0)
         engine.set_trim(0, 0)
@@ -99,9 +106,8 @@ class Volume:
 
     @property
     def max_db(self):
-        """The cap in force: board cap, user limit and what the gain mode can reach."""
-        mode_max = self._mode_max(self.wanted_mode)
-        return grid_floor(min(self.cap_db, self.limit_db, mode_max))
+        """The cap in force: board cap, user limit and what the gain mode allows."""
+        return grid_floor(min(self.cap_db, self.limit_db, self._mode_max(self.mode_index)))
 
     def set_db(self, db):
         """Request a level; clamps to the range in force and returns what will be reached."""
@@ -123,10 +129,14 @@ class Volume:
         self.balance_db = snap(db)
 
     def set_gain_mode(self, name):
+        """Switch at the next tick, the volume moved so the output level stays. When the
+        output is too loud for the new mode's range, the volume first ramps down to fit."""
         for index in range(len(self.modes)):
             if self.modes[index][0] == name:
                 self.wanted_mode = index
-                self.target_db = self._clamp(self.target_db)
+                fits = self._fits(index)
+                if self.target_db > fits:
+                    self.target_db = fits
                 return
         raise ValueError("gain mode must be one of %s" % ", ".join(self.gain_modes))
 
@@ -152,7 +162,8 @@ class Volume:
         elif self.current_balance != self.balance_db:
             self.current_balance = _toward(self.current_balance, self.balance_db, STEP_DB)
             changed = True
-        if self.wanted_mode != self.mode_index and self._mode_allows(self.wanted_mode):
+        if self.wanted_mode != self.mode_index and self.current_db <= self._fits(self.wanted_mode):
+            self._switch_mode()
             changed = True
         fade = _toward(self.fade_db, -FADE_DEPTH_DB if self.muted else 0.0, FADE_STEP_DB)
         if fade != self.fade_db or self.muted != self.hardware_muted:
@@ -162,23 +173,30 @@ class Volume:
             self._guard(self._apply)
 
     # --- internals ---
+    def _gain(self, index):
+        return self.modes[index][1]
+
     def _mode_max(self, index):
-        """Highest output level a mode reaches: a relay adds its gain on top of the IC's
-        range; without a relay the lower modes leave the top of the IC's range unused."""
-        gain = self.modes[index][1]
+        """Highest volume a mode allows: the IC's top, less the mode's gain when the IC
+        supplies that gain itself (no relay)."""
         if self.relay is not None:
-            return self.ic.max_db + gain
-        top = max(mode_gain for _name, mode_gain in self.modes)
-        return self.ic.max_db - (top - gain)
+            return self.ic.max_db
+        return self.ic.max_db - self._gain(index)
+
+    def _fits(self, index):
+        """Highest volume, in the current mode, that is still inside mode `index` once the
+        switch moves the volume by the difference of the two gains."""
+        mode_cap = grid_floor(min(self.cap_db, self.limit_db, self._mode_max(index)))
+        return mode_cap + self._gain(index) - self._gain(self.mode_index)
+
+    def _switch_mode(self):
+        shift = self._gain(self.wanted_mode) - self._gain(self.mode_index)
+        self.mode_index = self.wanted_mode
+        self.current_db -= shift
+        self.target_db = self._clamp(self.target_db - shift)
 
     def _clamp(self, db):
         return max(grid_ceil(self.min_db), min(self.max_db, db))
-
-    def _mode_allows(self, index):
-        return self.current_db <= self._mode_cap(index)
-
-    def _mode_cap(self, index):
-        return grid_floor(min(self.cap_db, self._mode_max(index)))
 
     def _guard(self, action):
         try:
@@ -188,10 +206,10 @@ class Volume:
             self.fail(e)
             return False
 
-    def fail(self, error):
-        """A chip did not answer: silence, mute what still answers, report. Also used by the
-        app for DAC faults."""
-        self.fault = "volume chip: %s" % (error,)
+    def fail(self, error, part="volume chip"):
+        """A chip did not answer: silence, mute what still answers, report. The app calls it
+        for DAC faults too, so one `fault` describes whatever failed last."""
+        self.fault = "%s: %s" % (part, error)
         self.muted = True
         self.hardware_muted = True
         self.fade_db = -FADE_DEPTH_DB
@@ -208,22 +226,20 @@ class Volume:
     def _recover(self):
         self.ic.mute(True)
         self.ic.enable(True)
+        if self.on_recover is not None:
+            self.on_recover()
         self.hardware_muted = True
         self.fade_db = -FADE_DEPTH_DB
         self._apply()
 
-    def _relay_db(self, index):
-        return self.modes[index][1] if self.relay is not None else 0.0
-
     def _apply(self):
-        """Send the current state to the chip and the engine, quiet side first."""
-        old_relay = self._relay_db(self.mode_index)
-        if self.wanted_mode != self.mode_index and self._mode_allows(self.wanted_mode):
-            self.mode_index = self.wanted_mode
-        relay_db = self._relay_db(self.mode_index)
+        """Send the current state to the relay, the chip and the engine, quiet side first."""
+        old_relay = self.relay_db
+        gain = self._gain(self.mode_index)
+        relay_db = gain if self.relay is not None else 0.0
         balance = self.current_balance
-        left = self.current_db - (balance if balance > 0 else 0.0)
-        right = self.current_db - (-balance if balance < 0 else 0.0)
+        left = self.current_db + gain - (balance if balance > 0 else 0.0)
+        right = self.current_db + gain - (-balance if balance < 0 else 0.0)
         unmuting = not self.muted and self.hardware_muted
         muting = self.muted and self.fade_db <= -FADE_DEPTH_DB
         ic_left, ic_right = self.ic.gain_for(left - relay_db, right - relay_db)
@@ -239,14 +255,19 @@ class Volume:
             or ic_right + relay_db > old_right + old_relay
         )
         if louder and not muting:
-            # More analog gain: lower the trim first, so a transient is quieter, never louder.
+            # More analog gain: lower the trim first, so a transient is quieter. The engine
+            # still ramps the trim over a few buffers while the IC steps at once, so a coarse
+            # IC step (TPA6130A2: 6 dB at the bottom, under 0.6 dB near 0 dB) can show as a
+            # brief overshoot of up to (IC step - 0.5 dB) until the ramp lands.
             self._set_trims(trim_left, trim_right, relay_db + ic_left, relay_db + ic_right)
         if relay_db < old_relay:
             self.relay(0)  # less analog gain first
+            self.relay_db = relay_db
         self.ic.set_gain_db(left - relay_db, right - relay_db)
         self.ic_gains = (ic_left, ic_right)
         if relay_db > old_relay:
             self.relay(1)
+            self.relay_db = relay_db
         if muting:
             return
         if not louder:

@@ -68,7 +68,9 @@ def _attach_display(world, profile):
 
 
 class SimBoard:
-    def __init__(self, board_name="pico-pcm5102a-pga2311", board_profile=None, flash=None):
+    def __init__(
+        self, board_name="pico-pcm5102a-pga2311", board_profile=None, flash=None, held_buttons=()
+    ):
         self.world = machine.reset_world()
         self.clock = self.world.clock
         if board_profile is None:
@@ -77,6 +79,8 @@ class SimBoard:
         self.dac = _attach_dac(self.world, board_profile)
         self.volume_ic = _attach_volume(self.world, board_profile)
         self.display = _attach_display(self.world, board_profile)
+        for name in held_buttons:  # pressed before power-up (factory-reset request)
+            self.button_down(name)
         self.serial_out = []
         # The board's filesystem (settings); pass the old board's flash to simulate a reboot.
         self.flash = FlashFS() if flash is None else flash

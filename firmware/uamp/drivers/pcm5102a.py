@@ -20,6 +20,9 @@ class PCM5102A:
     def mute(self, on):
         self.xsmt(0 if on else 1)
 
+    def standby(self, on):
+        pass  # no control interface: XSMT (muted first) is all there is
+
     def set_filter(self, name):
         if name not in ("normal", "low-latency"):
             raise ValueError("filter must be 'normal' or 'low-latency'")

@@ -8,6 +8,9 @@ Registers (SLOS488B register map; bit positions match the Linux tpa6130a2 driver
 Power-up state (SLOS488B "Default Mode"): SWS off, HP enables off, stereo, both mutes on,
 volume code 0 (-59.5 dB). The chip has no zero-cross detector or ramp: the firmware ramps.
 The chip is readable, so every write is read back and compared (a mismatch is a fault).
+Nothing is sent before enable(True): the board's amp-enable GPIO drives the SD pin, and
+whether the I2C port answers in hardware shutdown is not settled (SLOS488 8.4.1), so the
+driver keeps its settings in the shadow until the chip is powered, then writes them all.
 """
 
 from micropython import const
@@ -59,12 +62,10 @@ class TPA6130A2:
         self.i2c = i2c
         self.addr = addr
         self._one = bytearray(1)
-        self.regs = {_CONTROL: 0, _VOLUME: _MUTE_L | _MUTE_R}  # shadow of what we wrote
+        self.regs = {_CONTROL: 0, _VOLUME: _MUTE_L | _MUTE_R}  # shadow: power-up defaults
         self.code = 0
         self.muted = True
-        # Known state whatever the chip held: outputs disabled, stereo, muted, lowest volume.
-        self._write(_VOLUME, _MUTE_L | _MUTE_R)
-        self._write(_CONTROL, 0)
+        self.powered = False  # no bus traffic until enable(True)
 
     def _write(self, reg, value):
         one = self._one
@@ -82,8 +83,14 @@ class TPA6130A2:
             )
 
     def enable(self, on):
-        """Headphone outputs on or off (HP_EN_L and HP_EN_R); SWS stays clear."""
+        """Headphone outputs on or off (HP_EN_L and HP_EN_R; SWS stays clear). Switching on
+        first writes the volume and mutes the shadow holds, whatever the chip had."""
+        if on:
+            self._write(_VOLUME, self._volume_byte())
+            self.powered = True
         self._write(_CONTROL, (_HP_EN_L | _HP_EN_R) if on else 0)
+        if not on:
+            self.powered = False
 
     def _volume_byte(self):
         return (_MUTE_L | _MUTE_R if self.muted else 0) | self.code
@@ -99,11 +106,12 @@ class TPA6130A2:
         code = code_for_db(max(left_db, right_db))
         if code != self.code:
             self.code = code
-            self._write(_VOLUME, self._volume_byte())
+            if self.powered:
+                self._write(_VOLUME, self._volume_byte())
         gain = GAIN_DB[code]
         return gain, gain
 
     def mute(self, on):
-        if on != self.muted or self.regs[_VOLUME] != self._volume_byte():
-            self.muted = on
+        self.muted = on
+        if self.powered and self.regs[_VOLUME] != self._volume_byte():
             self._write(_VOLUME, self._volume_byte())

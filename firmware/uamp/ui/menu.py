@@ -231,12 +231,7 @@ def build(app, panel):
         )
     if offers(volume, "gain_modes", "set_gain_mode", "gain_mode") and len(volume.gain_modes) > 1:
         items.append(
-            Choice(
-                "Gain",
-                lambda: volume.gain_modes,
-                lambda: volume.gain_mode,
-                volume.set_gain_mode,
-            )
+            Choice("Gain", lambda: volume.gain_modes, lambda: volume.gain_mode, panel.set_gain)
         )
     if offers(engine, "set_bass", "bass_db"):
         items.append(Number("Bass", lambda: engine.bass_db, engine.set_bass, 0, 12, 1, _db))
@@ -277,18 +272,29 @@ def build(app, panel):
         items.append(
             Number("Balance", lambda: volume.balance_db, volume.set_balance, -6, 6, 0.5, _balance)
         )
-    if offers(app, "headphone_names", "set_headphone"):
+    if offers(app, "user_limit_db", "settings", "headphone"):
+        # The settings part keeps the headphone profiles and the user's limit; uamp.state
+        # combines them (with the gain mode) into the cap in force.
         items.append(
             Choice(
                 "Headphone",
-                lambda: ("none",) + tuple(app.headphone_names()),
+                lambda: ("none",) + tuple(sorted(app.settings.values.get("headphones") or ())),
                 lambda: _name(app.headphone),
-                lambda name: app.set_headphone(None if name == "none" else name),
+                panel.set_headphone,
             )
         )
-    elif hasattr(app, "headphone"):
-        items.append(Info("Headphone", lambda: _name(app.headphone)))
-    if offers(volume, "set_limit", "max_db"):
+        items.append(
+            Number(
+                "Max volume",
+                panel.user_limit_db,
+                panel.set_user_limit,
+                lambda: volume.min_db + 10,
+                panel.board_max_db,
+                1,
+                lambda db: "%.1f dB" % db,
+            )
+        )
+    elif offers(volume, "set_limit", "max_db"):
         items.append(
             Number(
                 "Max volume",

@@ -144,6 +144,40 @@ class Panel:
     def set_knob_limit(self, db_s):
         self.accel.set_cap(db_s)
 
+    # --- app-level settings that combine several parts (uamp/state.py owns the policy) ---
+    def _reapply_limit(self):
+        if hasattr(self.app, "user_limit_db"):
+            from uamp import state
+
+            state.apply_limit(self.app)  # the headphone's safe cap depends on the gain mode
+
+    def set_gain(self, name):
+        self.app.volume.set_gain_mode(name)
+        self._reapply_limit()
+
+    def user_limit_db(self):
+        limit = self.app.user_limit_db
+        return self.board_max_db if limit is None else limit
+
+    def set_user_limit(self, db):
+        if type(db) not in (int, float) or not db <= self.board_max_db:
+            raise ValueError("max volume must be at most %.1f dB" % self.board_max_db)
+        self.app.user_limit_db = db
+        self._reapply_limit()
+
+    def set_headphone(self, name):
+        app = self.app
+        if name == "none":
+            app.headphone = None
+        else:
+            from uamp.headphones import Headphone
+
+            data = (app.settings.values.get("headphones") or {}).get(name)
+            if data is None:
+                raise ValueError("no headphone profile '%s'" % name)
+            app.headphone = Headphone.from_dict(name, data)
+        self._reapply_limit()
+
     # --- the tick ---
     def tick(self):
         clock = self.clock
@@ -246,6 +280,7 @@ class Panel:
                 self._cycle(engine, "inputs", "input_name", "select_input", now)
             elif action == "gain":
                 self._cycle(volume, "gain_modes", "gain_mode", "set_gain_mode", now)
+                self._reapply_limit()
             elif action == "eq":
                 self._cycle(engine, "eq_presets", "eq_preset", "load_eq_preset", now)
         except ValueError as e:
@@ -309,12 +344,17 @@ class Panel:
                 self._enter(MAIN, now)
 
     def _factory_reset(self, now):
-        settings = getattr(self.app, "settings", None)
+        app = self.app
+        settings = getattr(app, "settings", None)
+        commands = getattr(getattr(app, "console", None), "commands", None)
         if settings is not None and hasattr(settings, "factory_reset"):
             settings.factory_reset()
-            self._say("settings reset", now)
+        elif commands is not None and "reset" in getattr(commands, "table", ()):
+            commands.execute("reset")  # the console's reset: defaults, never louder
         else:
             self._say("reset not available", now)
+            return
+        self._say("settings reset", now)
 
     # --- what changed without the panel: volume from the console, clipping ---
     def _watch(self, now):
@@ -399,7 +439,8 @@ class Panel:
         spl = getattr(app, "spl_db", None)
         s.spl_db = spl() if spl is not None else None
         s.clipping = self.clipping(now)
-        s.note = self.note
+        fault = getattr(volume, "fault", None)
+        s.note = self.note or (None if fault is None else "fault: " + fault)
         return s
 
     def _screen_key(self, now):

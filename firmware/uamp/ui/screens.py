@@ -91,7 +91,7 @@ def menu_screen(p, title, rows, selected, editing):
     for i in range(first, min(len(rows), first + visible)):
         label, value = rows[i]
         y = TITLE_H + 1 + (i - first) * ROW_H
-        value = value.upper().replace("DB", "dB") if value else ""
+        value = value.upper().replace("DB/S", "dB/s").replace("DB", "dB") if value else ""
         if i == selected and not editing:
             fb.fill_rect(0, y - 1, p.width, ROW_H, 1)
             p.text(label.upper(), 2, y, 0)

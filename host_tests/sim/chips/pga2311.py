@@ -47,6 +47,12 @@ class PGA2311Model:
     def muted_by_pin(self):
         return self.mute_pin is not None and self.world.pin(self.mute_pin).level() == 0
 
+    def muted(self, channel=0):
+        return self.codes[channel] == 0 or self.muted_by_pin()
+
+    def enabled(self, channel=0):
+        return True  # no enable input: the board's amp-enable GPIO powers what follows it
+
     def gain_db(self, channel):
         """Analog gain of channel 0 (left) or 1 (right) in dB; None when muted."""
         code = self.codes[channel]

@@ -4,10 +4,14 @@
 2 volume: Mute_L bit 7, Mute_R bit 6, V[5:0] shared by both channels (Table 2 audio taper)
 3 HiZ_L bit 1, HiZ_R bit 0; 4 version (read only).
 Power-up ("Default Mode"): HP enables off, stereo, SWS off, both mutes on, volume -59.5 dB.
-The SD pin (the board's amp-enable GPIO) must be high for any output.
+The SD pin (the board's amp-enable GPIO) must be high for any output. Modelled as the strict
+case (to verify against SLOS488 8.4.1): while SD is low the chip does not acknowledge on I2C,
+and it comes back from shutdown with the power-up register values.
 """
 
 from sim.chips.i2c_registers import I2CRegisterChip
+
+_EIO = 5
 
 # SLOS488B Table 2, nominal gain in dB for V[5:0]; codes 31 and 63 were not legible in the
 # copy checked, so the model refuses to report them (a test then fails loudly).
@@ -32,7 +36,26 @@ class TPA6130A2Model(I2CRegisterChip):
         super().__init__()
         self.world = world
         self.sd = sd
+        self._power_up_defaults()
+        if sd is not None:
+            world.pin(sd).listeners.append(self._sd_changed)
+
+    def _power_up_defaults(self):
         self.regs = {1: 0x00, 2: 0xC0, 3: 0x00, 4: VERSION}
+
+    def _sd_changed(self, _pin, old, new):
+        if new == 0:
+            self._power_up_defaults()
+
+    def i2c_write(self, data):
+        if self.shut_down_by_pin():
+            raise OSError(_EIO)  # no acknowledge in hardware shutdown
+        super().i2c_write(data)
+
+    def i2c_read(self, nbytes):
+        if self.shut_down_by_pin():
+            raise OSError(_EIO)
+        return super().i2c_read(nbytes)
 
     def read_register(self, reg):
         if reg == 1:
