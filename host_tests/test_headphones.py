@@ -138,10 +138,13 @@ def test_board_headphone_caps_the_volume_on_first_boot():
     assert status["headphone"] == "iem" and status["spl_db"] == round(app.spl_db(), 1)
     out = rig.send("hp\r")
     assert "dB SPL at 0 dBFS" in out and "iem: 16 ohm" in out
-    # Levels are output levels: a gain mode does not move the SPL cap.
+    # The volume is before the gain mode's gain: 'high' (+12 dB) lowers the cap by 12 dB.
     cap = app.volume.max_db
+    spl = app.spl_db()
     rig.send("gain high\r")
-    assert app.volume.max_db == cap
+    assert app.volume.max_db == cap - 12
+    rig.send("vol 0\r")
+    assert abs(app.spl_db() - spl) < 0.01  # the same loudest level in either mode
     rig.send("hp off\r")
     assert app.volume.max_db == 0 and app.spl_db() is None
 

@@ -108,7 +108,7 @@ def effective_limit(app):
     if app.user_limit_db is not None:
         cap = min(cap, app.user_limit_db)
     if app.headphone is not None and app.chain is not None:
-        cap = min(cap, headphones.safe_cap_db(app.headphone, app.chain))
+        cap = min(cap, headphones.safe_cap_db(app.headphone, app.chain, gain_mode(app)))
     return math.floor(cap * 2) / 2  # on the volume's 0.5 dB grid, rounded down
 
 
@@ -122,8 +122,14 @@ def spl_db(app):
     """SPL of a 0 dBFS signal at the current target volume, or None without a profile/chain."""
     if app.headphone is None or app.chain is None:
         return None
-    level, _clipped = headphones.spl(app.headphone, app.chain, app.volume.target_db)
+    level, _clipped = headphones.spl(
+        app.headphone, app.chain, app.volume.target_db, gain_mode(app)
+    )
     return level
+
+
+def gain_mode(app):
+    return _get(app.volume, "gain_mode")
 
 
 def select_headphone(app, name):
