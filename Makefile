@@ -6,12 +6,15 @@ MICROPYTHON := $(VENV)/bin/micropython -X heapsize=32M
 STAMP := $(VENV)/.installed
 BOARD ?= pico-pcm5102a-pga2311
 
-.PHONY: help venv test test-cpython test-micropython test-mpy lint sim deploy clean
+.PHONY: help venv test test-cpython test-micropython test-mpy lint sim vboard deploy bench bench-board clean
 
 help:
 	@echo "make test                      all checks: CPython, MicroPython unix port, mpy-cross, ruff"
 	@echo "make sim [BOARD=profile]       run the firmware on a simulated board"
 	@echo "make deploy BOARD=profile PORT=/dev/ttyACM0   flash a real board with mpremote"
+	@echo "make bench                     DSP speed: bytecode vs viper vs C, armv6m cycles/frame"
+	@echo "make vboard [BOARD=profile] [LINK=path]       a virtual board on a pty, until Ctrl-C"
+	@echo "make bench-board PORT=/dev/ttyACM0            time the DSP kernels on the board"
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,12 +39,27 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# --- virtual board, front panel, deploy (tools/vboard.py, tools/sim.py, tools/deploy.py) ---
+LINK ?= build/vboard/tty
+SIM_ARGS ?=
+
 sim: $(STAMP)
-	$(PY) tools/sim.py --board $(BOARD)
+	$(PY) tools/sim.py --board $(BOARD) $(SIM_ARGS)
+
+vboard: $(STAMP)
+	$(PY) tools/vboard.py --board $(BOARD) --link $(LINK)
 
 deploy: $(STAMP)
 	@test -n "$(PORT)" || (echo "usage: make deploy BOARD=<profile> PORT=<serial device>"; exit 2)
 	$(PY) tools/deploy.py --board $(BOARD) --port $(PORT)
+
+# DSP benchmark: prints a table (frames/s, viper/C, RP2040 cycles/frame); not a pass/fail test.
+bench: $(STAMP)
+	$(PY) tools/bench.py
+
+bench-board: $(STAMP)
+	@test -n "$(PORT)" || (echo "usage: make bench-board PORT=<serial device>"; exit 2)
+	$(PY) tools/bench_board.py --port $(PORT)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

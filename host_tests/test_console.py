@@ -304,3 +304,4 @@ def test_volume_commands_on_the_real_controller():
     vol = again.app.volume
     assert vol.balance_db == 3.0 and vol.gain_mode == "high" and vol.max_db == -26
     assert vol.target_db == -36  # the saved level, below the power-on cap of -30
+    assert vol.mode_gain_db == 10  # the relay's gain, after the volume stage

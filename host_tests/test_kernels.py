@@ -1,71 +1,144 @@
-"""Viper kernels against their plain-Python twins, bit for bit, extremes included."""
+"""Viper kernels against their plain-Python twins, bit for bit, extremes included.
+
+Runs on CPython (the viper stand-in) and on the MicroPython unix port (real viper, 64-bit ints);
+test_kernels_emu.py runs the same cases as armv6m machine code on a 32-bit core emulator.
+"""
+
+from array import array
+
+import kernel_cases as cases
 
 from support import as_int16, int16_buffer
-from uamp.dsp import gain, tone
+from uamp.dsp import biquad, crossfeed, eq, output, pcm, tone
+from uamp.dsp import gain as gain_mod
 
 EXTREMES = [-32768, -32767, -16384, -1, 0, 1, 16383, 32766, 32767]
 
 
-def _ramp_signal():
-    values = list(EXTREMES)
-    x = 12345
-    for _ in range(503):  # odd length: no accidental alignment with anything
-        x = (x * 1103515245 + 12345) & 0x7FFFFFFF  # deterministic LCG
-        values.append((x >> 8) % 65536 - 32768)
-    return values
+def _copy(args):
+    out = []
+    for a in args:
+        if isinstance(a, array):
+            out.append(array("i", a))  # every array in the cases is int32
+        elif isinstance(a, bytearray):
+            out.append(bytearray(a))
+        else:
+            out.append(a)
+    return out
+
+
+def _same(kernel, reference, args, repeats=3):
+    """Run kernel and twin `repeats` times on the same buffers (state carries over)."""
+    mine = _copy(args)
+    ref = _copy(args)
+    for _ in range(repeats):
+        got = kernel(*mine)
+        want = reference(*ref)
+        assert got == want, (got, want)
+        for a, b in zip(mine, ref):
+            assert a == b
+    return mine
+
+
+def test_biquad_cascade_matches_reference():
+    out = _same(biquad.biquad_run, biquad.biquad_run_reference, cases.biquad_case())
+    assert max(out[0]) > 1 << 23  # the bass boost really drove it past full scale
+
+
+def test_biquad_loud_input_stays_in_range():
+    out = _same(biquad.biquad_run, biquad.biquad_run_reference, cases.biquad_case(loud=True))
+    assert max(abs(v) for v in out[0]) <= biquad.LIMIT
+
+
+def test_coefficient_ramp_matches_reference():
+    cur = cases.eq_coefs()
+    target = array("i", bytes(4 * len(cur)))
+    for slot in range(eq.SLOTS):
+        biquad.identity(target, slot * 5)
+    step = array("i", bytes(4 * len(cur)))
+    _same(biquad.coef_delta, biquad.coef_delta_reference, [step, cur, target, len(cur), 3], 1)
+    biquad.coef_delta(step, cur, target, len(cur), 3)
+    _same(biquad.coef_add, biquad.coef_add_reference, [cur, step, len(cur)])
+    for _ in range(16):
+        biquad.coef_add(cur, step, len(cur))
+    for i in range(len(cur)):
+        assert abs(cur[i] - target[i]) <= 16  # 16 steps land next to the target
+
+
+def test_gain_ramp_matches_reference():
+    for start, end in ((0, gain_mod.GAIN_ONE), (gain_mod.GAIN_ONE, 3), (1 << 20, 1 << 20)):
+        _same(gain_mod.gain_ramp, gain_mod.gain_ramp_reference, cases.gain_case(97, start, end), 1)
+
+
+def test_unity_gain_is_exact():
+    args = cases.gain_case(50, gain_mod.GAIN_ONE, gain_mod.GAIN_ONE)
+    before = array("i", args[0])
+    gain_mod.gain_ramp(*args)
+    assert args[0] == before
+
+
+def test_crossfeed_matches_reference():
+    _same(crossfeed.crossfeed_run, crossfeed.crossfeed_run_reference, cases.crossfeed_case())
+
+
+def test_output_kernels_match_reference():
+    for dither in (0, 1):
+        out = _same(output.to_int16, output.to_int16_reference, cases.to_int16_case(97, dither))
+        assert out[3][2] > 0  # clips counted
+    out = _same(output.to_int32, output.to_int32_reference, cases.to_int32_case())
+    assert out[3][2] > 0
+
+
+def test_int16_output_without_dither_rounds_and_clamps():
+    buf = array("i", [-32768 << 8, 32767 << 8, 1 << 24, -(1 << 24), 127, 128, -129, 0])
+    out = bytearray(16)
+    state = array("i", [1, 0, 0, 0, 0, 0])
+    output.to_int16(out, buf, 4, state)
+    assert list(as_int16(out)) == [-32768, 32767, 32767, -32768, 0, 1, -1, 0]
+    assert state[2] == 2 and state[3] == 32768 and state[4] == 32768
+
+
+def test_sources_match_reference():
+    for freq, rate in ((1000, 48000), (997, 44100), (19000, 96000)):
+        _same(tone.sine_fill, tone.sine_fill_reference, cases.sine_case(97, freq, rate))
+    for pink in (0, 1):
+        _same(tone.noise_fill, tone.noise_fill_reference, cases.noise_case(97, pink))
+
+
+def test_sine_table_level():
+    table = tone.make_table(0.0)
+    assert max(table) == (1 << 23) - 1 and min(table) == -((1 << 23) - 1)
+    assert table[tone.TABLE_SIZE] == table[0] == 0
+
+
+def test_pcm_conversion_matches_reference():
+    raw = bytearray(b % 256 for b in range(7, 7 + 4 * 2 * 40))
+    raw[0:2] = b"\x00\x80"  # -32768 as the first 16-bit sample
+    for width, channels in ((2, 1), (2, 2), (3, 1), (3, 2), (4, 2)):
+        buf = array("i", bytes(8 * 20))
+        ref = array("i", bytes(8 * 20))
+        pcm.pcm_to_q23(buf, raw, 20, width, channels)
+        pcm.pcm_to_q23_reference(ref, raw, 20, width, channels)
+        assert buf == ref, (width, channels)
+    buf = array("i", bytes(8))
+    pcm.pcm_to_q23(buf, raw, 1, 2, 2)
+    assert buf[0] == -32768 << 8
 
 
 def test_apply_gain_matches_reference():
-    signal = _ramp_signal()
-    for g in (0, 1, 2, 3, 1000, 16384, 23170, 32767, gain.UNITY):
+    signal = EXTREMES + cases.lcg_values(503, 12345, 32768)
+    for g in (0, 1, 2, 3, 1000, 16384, 23170, 32767, gain_mod.UNITY):
         buf, ref = int16_buffer(signal)
-        gain.apply_gain(buf, len(signal), g)
-        gain.apply_gain_reference(ref, len(signal), g)
+        gain_mod.apply_gain(buf, len(signal), g)
+        gain_mod.apply_gain_reference(ref, len(signal), g)
         assert as_int16(buf) == ref, "gain %d" % g
-
-
-def test_apply_gain_extremes():
-    buf, _ = int16_buffer([-32768, 32767, -1, 1])
-    gain.apply_gain(buf, 4, gain.UNITY)
-    assert list(as_int16(buf)) == [-32768, 32767, -1, 1]  # unity is exact
-    gain.apply_gain(buf, 4, 0)
-    assert list(as_int16(buf)) == [0, 0, 0, 0]
-    buf, _ = int16_buffer([-32768, 32767, 3, -3])
-    gain.apply_gain(buf, 4, gain.UNITY // 2)
-    assert list(as_int16(buf)) == [-16384, 16384, 2, -1]  # round half up after the shift
-
-
-def test_apply_gain_touches_only_count_samples():
-    buf, _ = int16_buffer([1000, 1000, 1000])
-    gain.apply_gain(buf, 2, 0)
-    assert list(as_int16(buf)) == [0, 0, 1000]
-
-
-def test_tone_fill_matches_reference():
-    table = tone.make_table(-1.0)
-    for freq, rate in ((1000, 48000), (997, 44100), (19000, 96000)):
-        step = tone.phase_step(freq, rate)
-        buf, ref = int16_buffer([0] * 2 * 300)
-        phase = ref_phase = tone.PHASE_MASK - 5 * step  # start near the wrap
-        for _ in range(3):
-            phase = tone.tone_fill(buf, 300, table, phase, step)
-            ref_phase = tone.tone_fill_reference(ref, 300, table, ref_phase, step)
-            assert phase == ref_phase
-            assert as_int16(buf) == ref
-
-
-def test_tone_table_level():
-    table = tone.make_table(0.0)
-    assert max(table) == 32767 and min(table) == -32767
-    table = tone.make_table(-6.0)
-    assert abs(max(table) - 16423) <= 1  # 32767 * 10**(-6/20)
 
 
 def test_apply_trim_matches_reference():
     from uamp.dsp import trim
 
-    signal = _ramp_signal()[:512]
-    for left, right in ((0, gain.UNITY), (gain.UNITY, 0), (1, 32767), (23170, 16384), (3, 3)):
+    signal = (EXTREMES + cases.lcg_values(503, 12345, 32768))[:512]
+    for left, right in ((0, gain_mod.UNITY), (gain_mod.UNITY, 0), (1, 32767), (23170, 16384)):
         buf, ref = int16_buffer(signal)
         trim.apply_trim(buf, len(signal) // 2, left, right)
         trim.apply_trim_reference(ref, len(signal) // 2, left, right)
@@ -76,5 +149,5 @@ def test_apply_trim_keeps_channels_apart():
     from uamp.dsp import trim
 
     buf, _ = int16_buffer([-32768, -32768, 32767, 32767])
-    trim.apply_trim(buf, 2, gain.UNITY, 0)
+    trim.apply_trim(buf, 2, gain_mod.UNITY, 0)
     assert list(as_int16(buf)) == [-32768, 0, 32767, 0]

@@ -21,7 +21,7 @@ TONE_PEAK = 32767 * 10 ** (TONE_DBFS / 20)
 def _analog_db(board, channel):
     """Gain after the DAC's digital input: DAC + volume IC + gain relay, from the models."""
     dac = board.dac.gain_db(channel)
-    ic = board.volume_ic.gain_db(channel)
+    ic = 0.0 if board.volume_ic is None else board.volume_ic.gain_db(channel)
     if dac is None or ic is None:
         return None
     gain = board.profile.get("gain") or {}
@@ -31,20 +31,27 @@ def _analog_db(board, channel):
 
 
 def _measure(board, ms=100):
-    """Output level (left, right) in dB relative to the tone at full digital gain: the peak
-    captured over the next `ms` (the capture holds 2 s, so it is cleared first) plus the
-    analog gain the models report. None for a silent channel."""
+    """Output level (left, right) in dB relative to the tone at full digital gain: the tone's
+    amplitude (RMS x sqrt 2 over whole periods, so the output's dither does not bias it the way
+    it biases a peak) captured over the next `ms` (the capture holds 2 s, so it is cleared
+    first) plus the analog gain the models report. None for a silent channel."""
     board.i2s.clear_capture()
     board.run_ms(ms)
     levels = []
     for channel in (0, 1):
-        level = peak(board.samples(channel))
+        level = _amplitude(board.samples(channel))
         analog = _analog_db(board, channel)
         if level == 0 or analog is None:
             levels.append(None)
         else:
             levels.append(20 * math.log10(level / TONE_PEAK) + analog)
     return levels
+
+
+def _amplitude(samples):
+    if peak(samples) == 0:
+        return 0
+    return math.sqrt(2 * sum(s * s for s in samples) / len(samples))
 
 
 def _measured_db(board, channel):
@@ -255,3 +262,27 @@ def test_pcm5102a_pins_follow_slas859():
     assert chip.filter() == "low-latency"
     bare = PCM5102A(machine.Pin(22, machine.Pin.OUT))
     raises(ValueError, bare.set_filter, "normal")  # FLT not wired: say so, change nothing
+
+
+def test_amp_chip_that_never_answers_keeps_the_board_muted():
+    board = SimBoard(ESP32)
+    board.volume_ic.fault = "nack"
+    board.boot()
+    board.run_ms(1500)
+    assert board.app.volume.fault.startswith("volume chip: ")
+    assert "fault: volume chip" in "".join(board.serial_out)
+    assert board.app.state == app_module.BOOTING and board.dac.muted() and _silent(board)
+
+
+def test_digital_only_board_plays_at_the_commanded_level():
+    profile = profiles.load(profile_path(PICO))
+    profile["volume"] = {"type": "digital"}
+    del profile["spi"]
+    board = SimBoard(PICO, profiles.validate(profile, "pico, digital volume")).boot()
+    board.run_ms(2500)
+    for level in (-20.0, -45.5):
+        board.send("vol %s\r" % level)
+        board.run_ms(800)
+        left, right = _measure(board)
+        assert abs(left - level) <= 0.05 and abs(right - level) <= 0.05, (level, left, right)
+    assert board.app.volume.min_db == -60.0

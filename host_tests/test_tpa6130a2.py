@@ -115,3 +115,15 @@ def test_read_back_catches_a_chip_that_lost_its_registers():
     e = raises(OSError, driver.enable, True)
     assert "reads 0x00" in str(e)
     chip.write_register = original
+
+
+def test_a_failed_write_never_lets_a_later_mute_be_skipped():
+    _world, chip, driver = tpa6130a2_rig()
+    driver.enable(True)
+    driver.mute(False)
+    original = chip.write_register
+    chip.write_register = lambda reg, value: None  # acknowledged, not kept
+    raises(OSError, driver.mute, True)  # the read-back shows the mute did not take
+    chip.write_register = original
+    driver.mute(True)  # so it is sent again, not skipped as "already muted"
+    assert chip.muted(0) and chip.muted(1)

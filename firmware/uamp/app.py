@@ -111,7 +111,10 @@ class App:
 
     # --- audio engine and DSP ---
     def _build_audio(self):
-        self.engine = AudioEngine(self.board.i2s_out(), self.profile["i2s"]["rate"])
+        i2s = self.profile["i2s"]
+        self.engine = AudioEngine(
+            self.board.i2s_out(), i2s["rate"], bits=i2s["bits"], clock=self.clock
+        )
 
     # --- volume controller ---
     def _build_volume(self):

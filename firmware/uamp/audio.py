@@ -1,75 +1,390 @@
-"""Audio engine: fills one preallocated buffer per I2S callback and queues it for output.
+"""Audio engine: source -> EQ (bass + 5 bands) -> crossfeed -> gain -> dither -> I2S.
 
-Everything the callback touches is allocated in __init__; the callback itself allocates
-nothing (host_tests/test_audio.py proves it under micropython.heap_lock() on the unix port).
+Each I2S callback writes the buffer filled last time and fills the other one (two output
+buffers, written alternately, so the DMA never reads a buffer being filled). The chain works
+on one Q23 int32 work buffer. Everything the callback touches is allocated in __init__; the
+callback allocates nothing (host_tests/test_audio.py proves it under micropython.heap_lock()).
+
+Every change is click-free: gains ramp per sample (GAIN_STEP per buffer at most), filter
+coefficients walk linearly to their new values over EQ_RAMP_BUFFERS buffers, crossfeed fades
+its mix, and an input switch fades out, swaps and fades in. Settings are validated first and
+published to the callback in one reference assignment, so a bad value changes nothing.
 """
 
-from uamp.dsp.gain import UNITY, apply_gain
-from uamp.dsp.tone import make_table, phase_step, tone_fill
-from uamp.dsp.trim import apply_trim
+from array import array
+
+from uamp.dsp import biquad, crossfeed, eq, output, tone
+from uamp.dsp.gain import GAIN_ONE, UNITY, gain_ramp
+from uamp.dsp.pcm import I2SInput, WavSource
 
 FRAMES = 256  # frames per buffer: 5.3 ms at 48 kHz
 TONE_HZ = 1000
 TONE_DBFS = -6.0
-# Largest change of the digital gain per buffer (Q15): a full fade takes 32 buffers (~170 ms).
-GAIN_STEP = UNITY // 32
+GAIN_STEP = GAIN_ONE // 16  # largest gain change per buffer: a full fade takes 16 buffers
+EQ_RAMP_SHIFT = 3  # coefficient steps of 1/2**(shift+1): 16 buffers, 85 ms at 48 kHz
+EQ_RAMP_BUFFERS = 1 << (EQ_RAMP_SHIFT + 1)
+CROSSFEED_BUFFERS = 16
+SOURCES = ("tone", "sweep", "white", "pink", "silence")
+_TONE, _SWEEP, _WHITE, _PINK, _SILENCE, _WAV, _I2S = range(7)
+NCOEF = 5 * eq.SLOTS
 
 
 class AudioEngine:
-    def __init__(self, i2s, rate, frames=FRAMES):
+    def __init__(self, i2s, rate, bits=16, clock=None, frames=FRAMES, rx=None):
+        if bits not in (16, 32):
+            raise ValueError("output words must be 16 or 32 bits")
+        if rate not in (44100, 48000, 96000):
+            raise ValueError("rate must be 44100, 48000 or 96000 Hz")
         self.i2s = i2s
+        self.rate = rate
+        self.bits = bits
+        self.clock = clock
         self.frames = frames
-        self.buf = bytearray(frames * 4)  # stereo int16
-        self.table = make_table(TONE_DBFS)
-        self.step = phase_step(TONE_HZ, rate)
-        self.phase = 0
-        self.gain = 0  # Q15 gain applied to the current buffer; starts silent
-        self.target_gain = 0
-        # Per-channel trim (volume controller), ramped like the gain; unity until set.
-        self.trim_left = UNITY
-        self.trim_right = UNITY
-        self.target_left = UNITY
-        self.target_right = UNITY
+        self.work = array("i", bytes(8 * frames))
+        self.outs = (bytearray(frames * bits // 4), bytearray(frames * bits // 4))
+        self._out_words = frames * bits // 16  # 32-bit words in one output buffer
+        self._ready = 0  # index of the filled buffer the next callback writes
         self.buffers = 0
+        self.underruns = 0
+        self._late_us = 2 * frames * 1000000 // rate  # a callback this late means a gap
+        self._last_us = None
+        # sources
+        self.table = tone.make_table(TONE_DBFS)
+        self.phase = 0
+        self.step = tone.phase_step(TONE_HZ, rate)
+        self.tone_hz = TONE_HZ
+        self.sweep = (20, 20000, 10.0)
+        self.set_sweep(20, 20000, 10.0)
+        self.noise = array("i", [12345, 16384, 0, 0, 0, 0])
+        self._wav = None
+        self._rx = None if rx is None else I2SInput(rx, frames)
+        self.inputs = SOURCES + (("i2s",) if rx is not None else ())
+        self._source = _TONE
+        self.input_name = "tone"
+        self._switch_to = -1
+        # EQ: current, target and per-buffer step of every coefficient; active slots in order
+        self.settings = eq.EqSettings(rate)
+        self.eq_presets = tuple(sorted(eq.PRESETS))
+        self.coefs = array("i", bytes(4 * NCOEF))
+        self.coef_target = array("i", bytes(4 * NCOEF))
+        self.coef_step = array("i", bytes(4 * NCOEF))
+        for slot in range(eq.SLOTS):
+            biquad.identity(self.coefs, slot * 5)
+            biquad.identity(self.coef_target, slot * 5)
+        self.eq_state = array("i", bytes(4 * biquad.STATE_PER * 2 * eq.SLOTS))
+        self.order = bytearray(eq.SLOTS)
+        self.active = 0
+        self._eq_ramp = 0
+        self._eq_pending = None
+        self._tail = array("i", [0, 0, 0, 0])  # last two EQ output frames (L1, R1, L2, R2)
+        # crossfeed
+        self.crossfeed = 0
+        self.xf = array("i", [0, 0, crossfeed.lowpass_k(700, rate), 0, 0])
+        self._xf_target = 0
+        # gain: trim (Q15 per channel, the volume controller's) times EQ pre-gain (Q24)
+        self.trim = (UNITY, UNITY)
+        self.fade = 0  # starts silent
+        self.pregain = GAIN_ONE
+        self._gain_target = (0, 0)
+        self.gain_state = array("i", [0, 0, 0, 0])
+        self.out_state = array("i", [1, 0, 0, 0, 0, 1 if bits == 16 else 0])
         self._callback = self._on_buffer_done  # bound once: binding allocates
 
+    # --- control side (main loop): validate, then publish ---
     def start(self):
         self.i2s.irq(self._callback)
+        self._fill(self._ready)
         self._refill()
 
     def set_gain(self, gain_q15):
-        self.target_gain = max(0, min(UNITY, gain_q15))
+        """The engine's own fade gain (Q15, both channels, clamped to 0..unity): the volume
+        controller fades with it on mute/unmute; it multiplies the per-channel trim."""
+        self.fade = max(0, min(UNITY, gain_q15))
+        self._update_gain_target()
 
     def set_trim(self, left_q15, right_q15):
-        """Per-channel digital gain (Q15, at most unity), ramped per buffer like set_gain."""
-        self.target_left = max(0, min(UNITY, left_q15))
-        self.target_right = max(0, min(UNITY, right_q15))
+        for v in (left_q15, right_q15):
+            if type(v) is not int or not 0 <= v <= UNITY:
+                raise ValueError("trim must be an integer 0..%d (Q15)" % UNITY)
+        self.trim = (left_q15, right_q15)
+        self._update_gain_target()
 
+    def _update_gain_target(self):
+        # fade (Q15) * trim (Q15) * pre-gain (Q24) >> 30 = Q24 (main loop: big ints are fine)
+        left, right = self.trim
+        scale = self.fade * self.pregain
+        self._gain_target = ((left * scale) >> 30, (right * scale) >> 30)
+
+    def select_input(self, name):
+        if name not in self.inputs:
+            raise ValueError("input must be one of: %s" % ", ".join(self.inputs))
+        self.input_name = name
+        self._switch_to = self.inputs.index(name)
+
+    def set_tone(self, freq_hz, level_dbfs=TONE_DBFS):
+        step = tone.phase_step(freq_hz, self.rate)
+        table = tone.make_table(level_dbfs)  # validates before the live table is touched
+        for i in range(len(table)):
+            self.table[i] = table[i]
+        self.step = step
+        self.tone_hz = freq_hz
+
+    def set_sweep(self, start_hz, end_hz, seconds):
+        s0 = tone.phase_step(start_hz, self.rate)
+        s1 = tone.phase_step(end_hz, self.rate)
+        if not 0.1 <= seconds <= 600 or end_hz <= start_hz:
+            raise ValueError("sweep needs start < end and 0.1..600 s")
+        per_buffer = (end_hz / start_hz) ** (self.frames / (seconds * self.rate)) - 1
+        self.sweep = (start_hz, end_hz, seconds)
+        self._sweep_step0, self._sweep_step1 = s0, s1
+        self._sweep_k = max(1, int(round(per_buffer * 65536)))
+
+    def set_noise_level(self, level_dbfs):
+        if type(level_dbfs) not in (int, float) or not -120 <= level_dbfs <= 0:
+            raise ValueError("level must be between -120 and 0 dBFS")
+        self.noise[1] = int(round(32768 * 10 ** (level_dbfs / 20)))
+
+    def open_wav(self, stream):
+        """Make a WAV stream (an open file) the 'wav' input; ValueError if it cannot play."""
+        self._wav = WavSource(stream, self.rate, self.frames)
+        if "wav" not in self.inputs:
+            self.inputs = self.inputs + ("wav",)
+
+    # EQ
+    def set_eq_band(self, index, kind, freq_hz, gain_db, q):
+        if type(index) is not int or not 0 <= index < eq.BANDS:
+            raise ValueError("band must be 0..%d" % (eq.BANDS - 1))
+        band = eq.EqSettings.check_band(kind, freq_hz, gain_db, q, self.rate)
+        bands = list(self.settings.bands)
+        bands[index] = band
+        self._apply_eq(bands=bands)
+        self.settings.preset = None
+
+    def eq_bands(self):
+        return list(self.settings.bands)
+
+    @property
+    def eq_enabled(self):
+        return self.settings.enabled
+
+    @property
+    def eq_preset(self):
+        return self.settings.preset
+
+    def set_eq_enabled(self, on):
+        self._apply_eq(enabled=bool(on))
+
+    def load_eq_preset(self, name):
+        if name not in eq.PRESETS:
+            raise ValueError("preset must be one of: %s" % ", ".join(self.eq_presets))
+        self._apply_eq(bands=list(eq.PRESETS[name]))
+        self.settings.preset = name
+
+    @property
+    def bass_db(self):
+        return self.settings.bass_db
+
+    def set_bass(self, db):
+        if type(db) not in (int, float) or not -eq.BASS_MAX_DB <= db <= eq.BASS_MAX_DB:
+            raise ValueError("bass must be between -12 and +12 dB")
+        self._apply_eq(bass_db=float(db))
+
+    def _apply_eq(self, bands=None, enabled=None, bass_db=None):
+        s = self.settings
+        designs = s.designs(bands, enabled, bass_db)  # ValueError here leaves s unchanged
+        old = s.bands
+        if bands is not None:
+            s.bands = bands
+        try:
+            coefs, pregain = s.compile(designs)
+        except ValueError:
+            s.bands = old
+            raise
+        if enabled is not None:
+            s.enabled = enabled
+        if bass_db is not None:
+            s.bass_db = bass_db
+        self.pregain = pregain
+        self._update_gain_target()
+        self._eq_pending = coefs  # one assignment: the callback sees all or nothing
+
+    def set_crossfeed(self, level):
+        if type(level) is not int or not 0 <= level < len(crossfeed.LEVELS):
+            raise ValueError("crossfeed level must be 0..%d" % (len(crossfeed.LEVELS) - 1))
+        mix, corner = crossfeed.LEVELS[level]
+        self.crossfeed = level
+        self.xf[2] = crossfeed.lowpass_k(corner, self.rate)
+        self._xf_target = int(round(mix * GAIN_ONE))
+
+    @property
+    def clip_count(self):
+        return self.out_state[2]
+
+    def peak_levels(self):
+        """(left, right) peaks 0..32767 since the last call, for meters."""
+        s = self.out_state
+        left, right = min(32767, s[3]), min(32767, s[4])
+        s[3] = s[4] = 0
+        return left, right
+
+    # --- audio side: the I2S callback and what it runs; allocates nothing ---
     def _on_buffer_done(self, _i2s):
         self._refill()
 
     def _refill(self):
-        self.phase = tone_fill(self.buf, self.frames, self.table, self.phase, self.step)
-        gain = self.gain
-        target = self.target_gain
-        if gain < target:
-            gain = min(target, gain + GAIN_STEP)
-        elif gain > target:
-            gain = max(target, gain - GAIN_STEP)
-        self.gain = gain
-        apply_gain(self.buf, self.frames * 2, gain)
-        left = _ramp(self.trim_left, self.target_left)
-        right = _ramp(self.trim_right, self.target_right)
-        self.trim_left = left
-        self.trim_right = right
-        if left != UNITY or right != UNITY:
-            apply_trim(self.buf, self.frames, left, right)
-        self.i2s.write(self.buf)
+        if self.clock is not None:
+            now = self.clock.ticks_us()
+            last = self._last_us
+            self._last_us = now
+            if last is not None and self.clock.ticks_diff(now, last) > self._late_us:
+                # The DMA ran dry and played silence: restart from silence and ramp up.
+                self.underruns += 1
+                self.gain_state[0] = self.gain_state[1] = 0
+                tone.fill_zero(self.outs[self._ready], self._out_words)
+        ready = self._ready
+        self.i2s.write(self.outs[ready])
+        ready ^= 1
+        self._fill(ready)
+        self._ready = ready
         self.buffers += 1
 
+    def _fill(self, index):
+        frames = self.frames
+        work = self.work
+        self._run_source(work, frames)
+        self._run_eq(work, frames)
+        self._run_crossfeed(work, frames)
+        self._run_gain(work, frames)
+        if self.bits == 16:
+            gs = self.gain_state
+            self.out_state[5] = 1 if gs[0] or gs[1] else 0  # muted = true digital silence
+            output.to_int16(self.outs[index], work, frames, self.out_state)
+        else:
+            output.to_int32(self.outs[index], work, frames, self.out_state)
 
-def _ramp(value, target):
-    """One buffer's move of a Q15 gain toward its target: at most GAIN_STEP."""
-    if value < target:
-        return min(target, value + GAIN_STEP)
-    return max(target, value - GAIN_STEP)
+    def _run_source(self, work, frames):
+        src = self._source
+        if src == _TONE:
+            self.phase = tone.sine_fill(work, frames, self.table, self.phase, self.step)
+        elif src == _SWEEP:
+            step = self.step
+            self.phase = tone.sine_fill(work, frames, self.table, self.phase, step)
+            step += ((step >> 8) * self._sweep_k) >> 8
+            self.step = self._sweep_step0 if step > self._sweep_step1 else step
+        elif src == _WHITE or src == _PINK:
+            tone.noise_fill(work, frames, self.noise)
+        elif src == _WAV:
+            self._wav.fill(work, frames)
+        elif src == _I2S:
+            self._rx.fill(work, frames)
+        else:
+            tone.fill_zero(work, frames * 2)
+
+    def _switch_source(self):
+        name = self.inputs[self._switch_to]
+        self._switch_to = -1
+        src = SOURCES.index(name) if name in SOURCES else (_WAV if name == "wav" else _I2S)
+        if src == _SWEEP:
+            self.step = self._sweep_step0
+        elif src == _TONE:
+            self.step = tone.phase_step(self.tone_hz, self.rate)
+        self.noise[2] = 1 if src == _PINK else 0
+        if src == _WAV:
+            self._wav.rewind()
+        self._source = src
+
+    def _run_eq(self, work, frames):
+        pending = self._eq_pending
+        if pending is not None:
+            self._eq_pending = None
+            self._start_eq_ramp(pending)
+        if self.active:
+            biquad.biquad_run(work, frames, self.coefs, self.eq_state, self.order, self.active)
+        tail = self._tail
+        n = frames * 2
+        tail[0] = work[n - 2]  # one assignment each: a 4-tuple would allocate
+        tail[1] = work[n - 1]
+        tail[2] = work[n - 4]
+        tail[3] = work[n - 3]
+        if self._eq_ramp:
+            self._eq_ramp -= 1
+            if self._eq_ramp:
+                biquad.coef_add(self.coefs, self.coef_step, NCOEF)
+            else:
+                biquad.coef_copy(self.coefs, self.coef_target, NCOEF)
+                self._drop_identity_slots()
+
+    def _start_eq_ramp(self, target):
+        biquad.coef_copy(self.coef_target, target, NCOEF)
+        biquad.coef_delta(self.coef_step, self.coefs, self.coef_target, NCOEF, EQ_RAMP_SHIFT)
+        for slot in range(eq.SLOTS):
+            if not self._is_active(slot) and not _identity_at(self.coef_target, slot * 5):
+                self._activate(slot)
+        self._eq_ramp = EQ_RAMP_BUFFERS + 1  # 16 steps, then the exact target
+
+    def _is_active(self, slot):
+        for i in range(self.active):
+            if self.order[i] == slot:
+                return True
+        return False
+
+    def _activate(self, slot):
+        # A new section joins at the end of the cascade (sections commute) with the history
+        # an identity section there would have had: the chain's last two outputs.
+        s = self.eq_state
+        tail = self._tail
+        for ch in range(2):
+            base = (slot * 2 + ch) * biquad.STATE_PER
+            s[base] = s[base + 2] = tail[ch]
+            s[base + 1] = s[base + 3] = tail[2 + ch]
+            s[base + 4] = s[base + 5] = 0
+        self.order[self.active] = slot
+        self.active += 1
+
+    def _drop_identity_slots(self):
+        kept = 0
+        for i in range(self.active):
+            slot = self.order[i]
+            if not _identity_at(self.coefs, slot * 5):
+                self.order[kept] = slot
+                kept += 1
+        self.active = kept
+
+    def _run_crossfeed(self, work, frames):
+        xf = self.xf
+        a = xf[3]
+        target = self._xf_target
+        if a == 0 and target == 0:
+            return
+        step = GAIN_ONE // CROSSFEED_BUFFERS
+        end = min(target, a + step) if a < target else max(target, a - step)
+        xf[4] = (end - a) // frames
+        crossfeed.crossfeed_run(work, frames, xf)
+        xf[3] = end
+
+    def _run_gain(self, work, frames):
+        gs = self.gain_state
+        switching = self._switch_to >= 0
+        if switching and gs[0] == 0 and gs[1] == 0:
+            self._switch_source()
+            switching = False
+        left, right = (0, 0) if switching else self._gain_target
+        if gs[0] == left == gs[1] == right == GAIN_ONE:
+            return  # unity: the multiply would be exact anyway
+        for ch in range(2):
+            g = gs[ch]
+            target = left if ch == 0 else right
+            end = min(target, g + GAIN_STEP) if g < target else max(target, g - GAIN_STEP)
+            gs[2 + ch] = (end - g) // frames
+            gs[ch] = end - gs[2 + ch] * frames  # the ramp lands exactly on `end`
+        gain_ramp(work, frames, gs)
+
+
+def _identity_at(coefs, offset):
+    return (
+        coefs[offset] == biquad.COEF_ONE
+        and coefs[offset + 1] == 0
+        and coefs[offset + 2] == 0
+        and coefs[offset + 3] == 0
+        and coefs[offset + 4] == 0
+    )

@@ -21,10 +21,11 @@ BALANCE_MAX_DB = 12.0
 
 
 def db_to_q15(db):
-    """Linear Q15 gain for an attenuation in dB (0 dB and above -> unity)."""
+    """Linear Q15 gain for an attenuation in dB (0 dB and above -> unity), rounded down: a
+    trim never comes out louder than asked, so rounding cannot cross a cap."""
     if db >= 0:
         return UNITY
-    return int(UNITY * 10 ** (db / 20) + 0.5)
+    return int(UNITY * 10 ** (db / 20))
 
 
 def snap(db):
@@ -103,6 +104,11 @@ class Volume:
     @property
     def gain_mode(self):
         return self.modes[self.wanted_mode][0]
+
+    @property
+    def mode_gain_db(self):
+        """Analog gain of the mode in effect, after the volume stage (0 in the lowest mode)."""
+        return self._gain(self.mode_index)
 
     @property
     def max_db(self):

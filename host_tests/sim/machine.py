@@ -329,6 +329,9 @@ class I2S:
         self.pending_callbacks = 0  # written buffers whose "done" callback has not run
         self.underrun_frames = 0
         self.frames_played = 0
+        self.late_frames = 0  # a test sets this: the next callback runs this many frames late
+        self.rx_source = None  # RX: bytes a test feeds, played in a loop by readinto
+        self._rx_pos = 0
         self.active = True
         _world.i2s_ports[port_id] = self
 
@@ -353,21 +356,37 @@ class I2S:
         self.captured = start + n
 
     def play(self, frames):
-        """Let the DMA consume `frames` frames; run the handler for each buffer it finishes."""
+        """Let the DMA consume `frames` frames; run the handler for each buffer it finishes.
+        With `late_frames` set, the handler of the finished buffer runs that many frames late
+        and the port plays silence meanwhile (an underrun, as a board does)."""
         while frames > 0 and self.active:
+            if self.queued == 0 and self.pending_callbacks and self.late_frames:
+                late = min(frames, self.late_frames)
+                self.late_frames -= late
+                self._play_silence(late)
+                frames -= late
+                continue
+            if self.queued == 0 and self.pending_callbacks:
+                self.pending_callbacks = 0
+                if self.handler is not None:
+                    self.handler(self)
+                continue
             if self.queued == 0:
-                self.underrun_frames += frames
-                self.frames_played += frames
-                self._silence(frames * self.frame_bytes)
+                self._play_silence(frames)
                 return
             take = min(frames, self.queued // self.frame_bytes)
             self.queued -= take * self.frame_bytes
             self.frames_played += take
             frames -= take
-            if self.queued == 0 and self.pending_callbacks:
-                self.pending_callbacks = 0
-                if self.handler is not None:
-                    self.handler(self)
+        if self.queued == 0 and self.pending_callbacks and not self.late_frames:
+            self.pending_callbacks = 0
+            if self.handler is not None:
+                self.handler(self)
+
+    def _play_silence(self, frames):
+        self.underrun_frames += frames
+        self.frames_played += frames
+        self._silence(frames * self.frame_bytes)
 
     def _silence(self, n):
         room = len(self.capture) - self.captured
@@ -382,8 +401,14 @@ class I2S:
         self.dropped = 0
 
     def readinto(self, buf):
+        """RX: the next bytes of `rx_source` (looping), or zeros without one."""
+        src = self.rx_source
         for i in range(len(buf)):
-            buf[i] = 0
+            if src:
+                buf[i] = src[self._rx_pos]
+                self._rx_pos = (self._rx_pos + 1) % len(src)
+            else:
+                buf[i] = 0
         return len(buf)
 
     def deinit(self):

@@ -67,6 +67,16 @@ def _attach_display(world, profile):
     return SSD1306Model(world, profile["i2c"]["id"], cfg["addr"], cfg["width"], cfg["height"])
 
 
+def attach_chips(world, profile):
+    """The profile's chip models on the world's pins and buses: (dac, volume_ic, display).
+    Used by the real-time virtual board (sim/realtime.py), which runs the board's own firmware."""
+    return (
+        _attach_dac(world, profile),
+        _attach_volume(world, profile),
+        _attach_display(world, profile),
+    )
+
+
 class SimBoard:
     def __init__(
         self, board_name="pico-pcm5102a-pga2311", board_profile=None, flash=None, held_buttons=()

@@ -63,6 +63,8 @@ class PCM5122:
         self._write(_STANDBY, 0)
 
     def _write(self, reg, value):
+        """Write and read back; on failure the shadow forgets the register (see TPA6130A2)."""
+        self.regs[reg] = None
         one = self._one
         one[0] = value
         self.i2c.writeto_mem(self.addr, reg, one)

@@ -68,19 +68,19 @@ class TPA6130A2:
         self.powered = False  # no bus traffic until enable(True)
 
     def _write(self, reg, value):
+        """Write and read back. On any failure the shadow forgets the register, so the next
+        write of it (a mute, say) goes to the chip instead of being skipped as unchanged."""
+        self.regs[reg] = None
         one = self._one
         one[0] = value
         self.i2c.writeto_mem(self.addr, reg, one)
         self.i2c.readfrom_mem_into(self.addr, reg, one)
-        self.regs[reg] = value
-        if reg == _CONTROL:
-            got = one[0] & 0xF1  # bit 1 is the thermal flag, bits 3:2 reserved
-        else:
-            got = one[0]
+        got = one[0] & 0xF1 if reg == _CONTROL else one[0]  # 1: thermal flag; 3:2 reserved
         if got != value:
             raise OSError(
                 "TPA6130A2 register %d reads 0x%02x, wrote 0x%02x" % (reg, one[0], value)
             )
+        self.regs[reg] = value
 
     def enable(self, on):
         """Headphone outputs on or off (HP_EN_L and HP_EN_R; SWS stays clear). Switching on

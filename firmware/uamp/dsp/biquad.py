@@ -1,0 +1,287 @@
+"""Biquad cascade on the Q23 work buffer: RBJ Audio EQ Cookbook shapes, 32-bit-safe math.
+
+Numbers (every product and sum below fits a signed 32-bit int, proven in the docstrings' bounds
+and by the armv6m emulator test):
+- samples: Q23 (a 16-bit sample << 8), |v| < 2**26 (+18 dB headroom; outputs are clamped there)
+- coefficients: c * 2**26 stored as one int, |c| < 8 each and sum(|c|) <= 24 per section
+  (checked by `quantize`), a1/a2 stored negated so every term adds
+- c * v is split in 14-bit halves: c = ch*2**14 + cl, v = vh*2**14 + vl, so
+  c*v / 2**26 = 4*ch*vh + (ch*vl + cl*vh + (cl*vl >> 14)) / 2**12. The first part sums to
+  |H| < 1.5 * 2**30, the second to |M| < 29 * 2**26 < 2**31.
+- M is quantized once per sample with second-order error feedback (residual e, shaped by
+  (1 - z**-1)**2): without it the rounding of a 20-100 Hz section is amplified by 1/A(z),
+  about +75 dB, and a bass shelf would hiss at -60 dBFS.
+State per section and channel: x1, x2, y1, y2, e1, e2 (6 ints).
+"""
+
+import math
+
+import micropython
+
+COEF_SHIFT = 26
+COEF_ONE = 1 << COEF_SHIFT
+COEF_MAX = 8 * COEF_ONE - 1  # |c| < 8: the sign-extension trick needs |v| < 2**29
+COEF_SUM_MAX = 24 * COEF_ONE  # sum of |c| per section
+LIMIT = (1 << 26) - 1  # clamp of every section output, Q23 units
+STATE_PER = 6  # ints of state per section and channel
+KINDS = ("peak", "lowshelf", "highshelf", "lowpass", "highpass")
+
+
+def design(kind, freq_hz, gain_db, q, rate):
+    """(b0, b1, b2, a1, a2) normalized by a0, from the RBJ Audio EQ Cookbook (R. Bristow-Johnson):
+    peaking EQ, low/high shelf with slope given as Q, 2nd-order low/high pass."""
+    if kind not in KINDS:
+        raise ValueError("filter kind must be one of: %s" % ", ".join(KINDS))
+    for value in (freq_hz, gain_db, q):
+        if type(value) not in (int, float) or value != value:
+            raise ValueError("filter settings must be numbers")
+    if not 0 < freq_hz < rate / 2:
+        raise ValueError("frequency must be between 0 and %d Hz" % (rate // 2))
+    if not 0 < q <= 20:
+        raise ValueError("Q must be above 0 and at most 20")
+    if not -24 <= gain_db <= 24:
+        raise ValueError("gain must be between -24 and +24 dB")
+    a = 10 ** (gain_db / 40)
+    w0 = 2 * math.pi * freq_hz / rate
+    cw = math.cos(w0)
+    alpha = math.sin(w0) / (2 * q)
+    if kind == "peak":
+        b = (1 + alpha * a, -2 * cw, 1 - alpha * a)
+        den = (1 + alpha / a, -2 * cw, 1 - alpha / a)
+    elif kind == "lowshelf":
+        sq = 2 * math.sqrt(a) * alpha
+        b = (
+            a * ((a + 1) - (a - 1) * cw + sq),
+            2 * a * ((a - 1) - (a + 1) * cw),
+            a * ((a + 1) - (a - 1) * cw - sq),
+        )
+        den = (
+            (a + 1) + (a - 1) * cw + sq,
+            -2 * ((a - 1) + (a + 1) * cw),
+            (a + 1) + (a - 1) * cw - sq,
+        )
+    elif kind == "highshelf":
+        sq = 2 * math.sqrt(a) * alpha
+        b = (
+            a * ((a + 1) + (a - 1) * cw + sq),
+            -2 * a * ((a - 1) + (a + 1) * cw),
+            a * ((a + 1) + (a - 1) * cw - sq),
+        )
+        den = (
+            (a + 1) - (a - 1) * cw + sq,
+            2 * ((a - 1) - (a + 1) * cw),
+            (a + 1) - (a - 1) * cw - sq,
+        )
+    elif kind == "lowpass":
+        b = ((1 - cw) / 2, 1 - cw, (1 - cw) / 2)
+        den = (1 + alpha, -2 * cw, 1 - alpha)
+    else:
+        b = ((1 + cw) / 2, -(1 + cw), (1 + cw) / 2)
+        den = (1 + alpha, -2 * cw, 1 - alpha)
+    a0 = den[0]
+    return (b[0] / a0, b[1] / a0, b[2] / a0, den[1] / a0, den[2] / a0)
+
+
+def quantize(coefs, out, offset=0):
+    """Write (b0, b1, b2, a1, a2) as the kernel's integers into out[offset:offset+5].
+
+    Raises ValueError (out untouched) if the section is unstable after rounding or breaks the
+    32-bit bounds in the module docstring."""
+    q = [int(round(c * COEF_ONE)) for c in coefs]
+    q[3] = -q[3]
+    q[4] = -q[4]
+    a1 = -q[3]
+    a2 = -q[4]
+    # Stability triangle of a 2nd-order denominator, on the rounded values: |a2| < 1, |a1| < 1+a2.
+    if not (abs(a2) < COEF_ONE and abs(a1) < COEF_ONE + a2):
+        raise ValueError("filter is unstable (poles outside the unit circle)")
+    if max(abs(v) for v in q) > COEF_MAX or sum(abs(v) for v in q) > COEF_SUM_MAX:
+        raise ValueError("filter gain too large for the fixed-point range")
+    for i in range(5):
+        out[offset + i] = q[i]
+
+
+def identity(out, offset=0):
+    out[offset] = COEF_ONE
+    for i in range(1, 5):
+        out[offset + i] = 0
+
+
+def response_db(coefs, freq_hz, rate):
+    """Magnitude in dB of one (b0, b1, b2, a1, a2) section at freq_hz."""
+    w = 2 * math.pi * freq_hz / rate
+    c1, s1, c2, s2 = math.cos(w), math.sin(w), math.cos(2 * w), math.sin(2 * w)
+    b0, b1, b2, a1, a2 = coefs
+    nr, ni = b0 + b1 * c1 + b2 * c2, -(b1 * s1 + b2 * s2)
+    dr, di = 1 + a1 * c1 + a2 * c2, -(a1 * s1 + a2 * s2)
+    return 10 * math.log10((nr * nr + ni * ni) / (dr * dr + di * di))
+
+
+def unquantize(q, offset=0):
+    """The (b0, b1, b2, a1, a2) a stored section really implements."""
+    s = COEF_ONE
+    return (
+        q[offset] / s,
+        q[offset + 1] / s,
+        q[offset + 2] / s,
+        -q[offset + 3] / s,
+        -q[offset + 4] / s,
+    )
+
+
+@micropython.viper
+def biquad_run(buf: ptr32, frames: int, coefs: ptr32, state: ptr32, order: ptr8, count: int):
+    """Run sections order[0..count) over both channels of `frames` interleaved Q23 frames."""
+    n = frames * 2
+    for k in range(count):
+        slot = int(order[k])
+        c = slot * 5
+        # ptr32 loads are unsigned on x86-64: (v + 2**29) & (2**30 - 1) - 2**29 sign-extends
+        # any |v| < 2**29 on both 32- and 64-bit targets (wider literals are objects on a board).
+        v = ((coefs[c] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+        b0h = v >> 14
+        b0l = v & 0x3FFF
+        v = ((coefs[c + 1] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+        b1h = v >> 14
+        b1l = v & 0x3FFF
+        v = ((coefs[c + 2] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+        b2h = v >> 14
+        b2l = v & 0x3FFF
+        v = ((coefs[c + 3] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+        a1h = v >> 14
+        a1l = v & 0x3FFF
+        v = ((coefs[c + 4] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+        a2h = v >> 14
+        a2l = v & 0x3FFF
+        for ch in range(2):
+            s = (slot * 2 + ch) * 6
+            v = ((state[s] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+            x1h = v >> 14
+            x1l = v & 0x3FFF
+            v = ((state[s + 1] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+            x2h = v >> 14
+            x2l = v & 0x3FFF
+            v = ((state[s + 2] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+            y1h = v >> 14
+            y1l = v & 0x3FFF
+            v = ((state[s + 3] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+            y2h = v >> 14
+            y2l = v & 0x3FFF
+            e1 = int(state[s + 4])
+            e2 = int(state[s + 5])
+            i = ch
+            while i < n:
+                v = ((buf[i] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+                xh = v >> 14
+                xl = v & 0x3FFF
+                h = b0h * xh + b1h * x1h + b2h * x2h + a1h * y1h + a2h * y2h
+                m = b0h * xl + b0l * xh + ((b0l * xl) >> 14)
+                m += b1h * x1l + b1l * x1h + ((b1l * x1l) >> 14)
+                m += b2h * x2l + b2l * x2h + ((b2l * x2l) >> 14)
+                m += a1h * y1l + a1l * y1h + ((a1l * y1l) >> 14)
+                m += a2h * y2l + a2l * y2h + ((a2l * y2l) >> 14)
+                m += e1 + e1 - e2
+                e2 = e1
+                e1 = m & 0xFFF
+                y = (h << 2) + (m >> 12)
+                if y > 0x3FFFFFF:
+                    y = 0x3FFFFFF
+                elif y < -0x3FFFFFF:
+                    y = -0x3FFFFFF
+                buf[i] = y
+                x2h = x1h
+                x2l = x1l
+                x1h = xh
+                x1l = xl
+                y2h = y1h
+                y2l = y1l
+                y1h = y >> 14
+                y1l = y & 0x3FFF
+                i += 2
+            state[s] = (x1h << 14) + x1l
+            state[s + 1] = (x2h << 14) + x2l
+            state[s + 2] = (y1h << 14) + y1l
+            state[s + 3] = (y2h << 14) + y2l
+            state[s + 4] = e1
+            state[s + 5] = e2
+
+
+def _split(v):
+    return v >> 14, v & 0x3FFF
+
+
+def biquad_run_reference(buf, frames, coefs, state, order, count):
+    """Plain-Python twin of biquad_run over array('i') buffers."""
+    n = frames * 2
+    for k in range(count):
+        slot = order[k]
+        c = slot * 5
+        (b0h, b0l), (b1h, b1l), (b2h, b2l) = (
+            _split(coefs[c]),
+            _split(coefs[c + 1]),
+            _split(coefs[c + 2]),
+        )
+        (a1h, a1l), (a2h, a2l) = _split(coefs[c + 3]), _split(coefs[c + 4])
+        for ch in range(2):
+            s = (slot * 2 + ch) * 6
+            x1h, x1l = _split(state[s])
+            x2h, x2l = _split(state[s + 1])
+            y1h, y1l = _split(state[s + 2])
+            y2h, y2l = _split(state[s + 3])
+            e1, e2 = state[s + 4], state[s + 5]
+            for i in range(ch, n, 2):
+                xh, xl = _split(buf[i])
+                h = b0h * xh + b1h * x1h + b2h * x2h + a1h * y1h + a2h * y2h
+                m = b0h * xl + b0l * xh + ((b0l * xl) >> 14)
+                m += b1h * x1l + b1l * x1h + ((b1l * x1l) >> 14)
+                m += b2h * x2l + b2l * x2h + ((b2l * x2l) >> 14)
+                m += a1h * y1l + a1l * y1h + ((a1l * y1l) >> 14)
+                m += a2h * y2l + a2l * y2h + ((a2l * y2l) >> 14)
+                m += 2 * e1 - e2
+                e2, e1 = e1, m & 0xFFF
+                y = max(-LIMIT, min(LIMIT, (h << 2) + (m >> 12)))
+                buf[i] = y
+                x2h, x2l, x1h, x1l = x1h, x1l, xh, xl
+                y2h, y2l = y1h, y1l
+                y1h, y1l = _split(y)
+            state[s] = (x1h << 14) + x1l
+            state[s + 1] = (x2h << 14) + x2l
+            state[s + 2] = (y1h << 14) + y1l
+            state[s + 3] = (y2h << 14) + y2l
+            state[s + 4] = e1
+            state[s + 5] = e2
+
+
+@micropython.viper
+def coef_delta(step: ptr32, cur: ptr32, target: ptr32, count: int, shift: int):
+    """step = (target - cur) / 2**(shift+1), per coefficient. Halving first keeps the difference
+    inside 32 bits. Adding it 2**(shift+1) times walks cur linearly to target: a click-free
+    filter change, and stable all the way (the stability triangle of (a1, a2) is convex)."""
+    for i in range(count):
+        c = ((cur[i] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+        t = ((target[i] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+        step[i] = ((t >> 1) - (c >> 1)) >> shift
+
+
+@micropython.viper
+def coef_add(cur: ptr32, step: ptr32, count: int):
+    for i in range(count):
+        c = ((cur[i] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+        d = ((step[i] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+        cur[i] = c + d
+
+
+def coef_delta_reference(step, cur, target, count, shift):
+    for i in range(count):
+        step[i] = ((target[i] >> 1) - (cur[i] >> 1)) >> shift
+
+
+def coef_add_reference(cur, step, count):
+    for i in range(count):
+        cur[i] += step[i]
+
+
+@micropython.viper
+def coef_copy(dst: ptr32, src: ptr32, count: int):
+    for i in range(count):
+        dst[i] = src[i]

@@ -1,0 +1,128 @@
+"""Run the real AudioEngine offline (no simulated board) and measure what it outputs (numpy).
+
+Used by the quality tests and by tools/analyze.py. CPython only.
+"""
+
+import io
+import math
+import struct
+
+import numpy as np
+
+from uamp.audio import AudioEngine
+
+
+class CaptureI2S:
+    """An I2S TX stand-in that keeps every buffer the engine writes."""
+
+    def __init__(self):
+        self.chunks = []
+        self.handler = None
+
+    def irq(self, handler):
+        self.handler = handler
+
+    def write(self, buf):
+        self.chunks.append(bytes(buf))
+        return len(buf)
+
+
+def wav_bytes(left, right=None, rate=48000, bits=24):
+    """A PCM WAV file in memory from float sample arrays in -1..1 (mono if right is None)."""
+    chans = [np.asarray(left)] + ([] if right is None else [np.asarray(right)])
+    full = (1 << (bits - 1)) - 1
+    ints = np.stack([np.round(c * full).astype(np.int64) for c in chans], axis=1).ravel()
+    width = bits // 8
+    raw = b"".join(int(v).to_bytes(width, "little", signed=True) for v in ints)
+    fmt = struct.pack(
+        "<HHIIHH", 1, len(chans), rate, rate * width * len(chans), width * len(chans), bits
+    )
+    body = (
+        b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", len(raw))
+        + raw
+    )
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+class Offline:
+    """An engine at unity fade/trim, fed by a WAV in memory or its own generator."""
+
+    def __init__(self, bits=32, rate=48000, wav=None):
+        self.i2s = CaptureI2S()
+        self.engine = AudioEngine(self.i2s, rate, bits=bits)
+        self.bits = bits
+        self.rate = rate
+        if wav is not None:
+            self.engine.open_wav(io.BytesIO(wav))
+            self.engine.select_input("wav")
+        self.engine.set_gain(32768)
+        self.engine.start()
+
+    def run(self, buffers):
+        """Process `buffers` buffers; returns their output as float arrays (left, right) in
+        units of full scale."""
+        start = len(self.i2s.chunks)
+        for _ in range(buffers):
+            self.i2s.handler(self.i2s)
+        data = b"".join(self.i2s.chunks[start:])
+        if self.bits == 16:
+            samples = np.frombuffer(data, dtype="<i2").astype(np.float64) / 32768
+        else:
+            samples = np.frombuffer(data, dtype="<i4").astype(np.float64) / 2**31
+        return samples[0::2], samples[1::2]
+
+    def settle(self, buffers=40):
+        self.run(buffers)
+
+
+def thd_n_db(x, freq, rate, band=(20.0, 20000.0)):
+    """THD+N in dB: everything but the fundamental (least-squares fit at `freq`, plus DC),
+    within `band` (the usual 20 Hz - 20 kHz measurement bandwidth), relative to it."""
+    n = len(x)
+    t = np.arange(n) / rate
+    basis = np.stack([np.sin(2 * np.pi * freq * t), np.cos(2 * np.pi * freq * t), np.ones(n)], 1)
+    coef, *_ = np.linalg.lstsq(basis, x, rcond=None)
+    fundamental = basis[:, :2] @ coef[:2]
+    residual = x - basis @ coef
+    spectrum = np.fft.rfft(residual * np.hanning(n))
+    freqs = np.fft.rfftfreq(n, 1 / rate)
+    keep = (freqs >= band[0]) & (freqs <= band[1])
+    window_power = np.sum(np.hanning(n) ** 2)
+    noise = np.sum(np.abs(spectrum[keep]) ** 2) * 2 / window_power
+    signal = np.mean(fundamental**2) * n
+    return 10 * math.log10(noise / signal)
+
+
+def cascade_response_db(engine, freqs):
+    """Magnitude (dB) of the engine's current integer coefficients, from their values."""
+    from uamp.dsp import biquad
+
+    total = np.zeros(len(freqs))
+    for i in range(engine.active):
+        slot = engine.order[i]
+        coefs = biquad.unquantize(engine.coefs, slot * 5)
+        total += np.array([biquad.response_db(coefs, f, engine.rate) for f in freqs])
+    return total
+
+
+def sine(freq, seconds, rate, level_db):
+    t = np.arange(int(seconds * rate)) / rate
+    return 10 ** (level_db / 20) * np.sin(2 * np.pi * freq * t)
+
+
+def measured_response_db(run, freqs, rate):
+    """Gain at each frequency of a linear system `run(x) -> y`, by single-bin DFTs."""
+    out = []
+    for f in freqs:
+        x = sine(f, 0.5, rate, -20)
+        y = run(x)
+        n = len(y) // 2  # skip the settling half
+        t = np.arange(len(y))[n:] / rate
+        e = np.exp(-2j * np.pi * f * t)
+        out.append(20 * math.log10(abs(np.dot(y[n:], e)) / abs(np.dot(x[n:], e))))
+    return np.array(out)

@@ -1,0 +1,94 @@
+"""`make deploy` end to end against the virtual board, with the real mpremote client: compile,
+copy only what changed, soft-reset, ready line; then the firmware answers through the pty."""
+
+SKIP_ON_MICROPYTHON = "runs make, mpremote and the virtual board from CPython"
+
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from vboard_client import Client  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import vboard  # noqa: E402
+
+BOARD = "pico-pcm5102a-pga2311"
+
+
+def make_deploy(board, port):
+    result = subprocess.run(
+        ["make", "--no-print-directory", "deploy", f"BOARD={board}", f"PORT={port}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_make_deploy_boots_and_answers_on_the_pty(tmp_path):
+    flash, link = tmp_path / "flash", tmp_path / "tty"
+    with vboard.VirtualBoard(board=BOARD, flash=flash, link=link):
+        code, out = make_deploy(BOARD, link)
+        assert code == 0, out
+        assert f"uamp ready: {BOARD}" in out
+        assert (flash / "board.json").exists() and (flash / "uamp" / "app.mpy").exists()
+        assert not list((flash / "uamp").rglob("*.py"))  # compiled modules only
+        # Deploying again copies nothing: mpremote compares SHA-256 first.
+        code, out = make_deploy(BOARD, link)
+        assert code == 0, out
+        assert "Up to date: " in out and f"uamp ready: {BOARD}" in out
+        term = Client(link)
+        try:
+            from uamp import VERSION
+
+            term.write("version\r")
+            term.expect(f"uamp {VERSION}", timeout=10)
+            term.write("status --json\r")
+            term.expect("\r\n{", timeout=10)  # after the echoed command line
+            status = json.loads("{" + term.expect("\r\n", timeout=10))
+            assert isinstance(status["volume_db"], float) and status["uptime"] >= 0
+        finally:
+            term.close()
+
+
+def test_deploy_failure_is_clear(tmp_path):
+    # The ESP32 profile's chips have no drivers yet: the firmware stops at boot, and deploy
+    # must say so (with the board's traceback) instead of claiming success.
+    board = "esp32-pcm5122-tpa6130a2"
+    flash, link = tmp_path / "flash", tmp_path / "tty"
+    with vboard.VirtualBoard(board=board, flash=flash, link=link):
+        code, out = make_deploy(board, link)
+    if "uamp ready: " + board in out:
+        assert code == 0  # the drivers have landed: then this is a success
+    else:
+        assert code != 0 and "deploy: the firmware failed to start" in out
+        assert "Traceback" in out
+
+
+def test_deploy_to_a_missing_port_fails_cleanly(tmp_path):
+    code, out = make_deploy(BOARD, tmp_path / "no-such-tty")
+    assert code != 0 and "deploy: " in out and "Traceback" not in out
+
+
+def test_manifest_freezes_the_uamp_package_at_its_version():
+    calls = []
+
+    def record(name):
+        return lambda *args, **kwargs: calls.append((name, args, kwargs))
+
+    names = {n: record(n) for n in ("metadata", "include", "package", "module", "require")}
+    exec((ROOT / "manifest.py").read_text(), names)
+    from uamp import VERSION
+
+    assert (
+        "metadata",
+        (),
+        {"description": calls[0][2]["description"], "version": VERSION},
+    ) in calls
+    packages = [c for c in calls if c[0] == "package"]
+    assert packages == [("package", ("uamp",), {"base_path": "firmware"})]
+    assert (ROOT / "firmware" / "uamp" / "__init__.py").exists()

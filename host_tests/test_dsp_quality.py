@@ -1,0 +1,217 @@
+"""Sound quality of the whole engine, measured with numpy on its real output (CPython only).
+
+Figures (printed by `python tools/analyze.py thd`): THD+N at 1 kHz, -1 dBFS, 20 Hz-20 kHz.
+"""
+
+SKIP_ON_MICROPYTHON = "numpy measurements run on CPython only"
+
+import math  # noqa: E402
+
+import numpy as np  # noqa: E402
+from offline import (  # noqa: E402
+    Offline,
+    measured_response_db,
+    sine,
+    thd_n_db,
+    wav_bytes,
+)
+
+from uamp.dsp import biquad  # noqa: E402
+
+RATE = 48000
+
+
+def _tone_engine(bits, level_db=-1.0, freq=1000, seconds=1.2):
+    # The WAV loops seamlessly: a whole number of 256-frame buffers and of 1 kHz periods.
+    frames = int(seconds * RATE) // 768 * 768
+    x = sine(freq, frames / RATE, RATE, level_db)
+    return Offline(bits=bits, wav=wav_bytes(x, x))
+
+
+def test_thd_n_16bit_output_with_bass_boost():
+    o = _tone_engine(16)
+    o.engine.set_bass(3)  # pre-gain -3 dB: the tone leaves at -4 dBFS over TPDF dither
+    o.settle(60)
+    left, right = o.run(100)
+    assert thd_n_db(left, 1000, RATE) <= -90
+    assert thd_n_db(right, 1000, RATE) <= -90
+    assert o.engine.clip_count == 0
+
+
+def test_thd_n_32bit_output_with_bass_boost_and_eq():
+    o = _tone_engine(32)
+    o.engine.load_eq_preset("warm")
+    o.engine.set_bass(12)
+    o.settle(60)
+    left, _ = o.run(100)
+    assert thd_n_db(left, 1000, RATE) <= -110
+    assert o.engine.clip_count == 0
+
+
+def test_32bit_output_keeps_every_bit_of_16bit_input_at_minus_48_db():
+    values = np.arange(-32768, 32768, dtype=np.float64) / 32767  # every 16-bit value
+    o = Offline(bits=32, wav=wav_bytes(values, values[::-1], bits=16))
+    trim = int(32768 * 10 ** (-48 / 20) + 0.5)
+    o.engine.set_trim(trim, trim)
+    o.settle(40)
+    frames = 2 * len(values) // 256 + 2  # one whole loop of the file, wherever it starts
+    left, right = o.run(frames)
+    words = np.round(left * 2**31).astype(np.int64)
+    gain = trim / 32768
+    recovered = np.round(words / 65536 / gain).astype(np.int64)
+    start = int(np.argmax(recovered == -32768))  # where the file starts over
+    got = words[start : start + len(values)]
+    assert np.array_equal(recovered[start : start + len(values)], np.arange(-32768, 32768))
+    assert len(np.unique(got)) == 65536
+
+
+def test_gain_steps_within_001_db_of_request():
+    o = _tone_engine(32, level_db=-1.0, seconds=0.5)
+    o.settle(30)
+    ref, _ = o.run(40)
+    ref_rms = math.sqrt(np.mean(ref[-9600:] ** 2))
+    for db in (-0.5, -1.0, -3.0, -6.0, -20.0, -48.0, -60.0, -80.0):
+        q15 = int(32768 * 10 ** (db / 20) + 0.5)
+        o.engine.set_trim(q15, q15)
+        o.settle(40)
+        out, _ = o.run(40)
+        got = 20 * math.log10(math.sqrt(np.mean(out[-9600:] ** 2)) / ref_rms)
+        want = 20 * math.log10(q15 / 32768)
+        assert abs(got - want) <= 0.01, (db, got, want)
+
+
+def _impulse_response(o, n=1 << 16):
+    o.settle(60)
+    left, _ = o.run(n // 256 + 80)
+    start = int(np.argmax(np.abs(left) > 1e-6))
+    return left[start : start + n]
+
+
+def test_eq_response_matches_rbj_within_005_db():
+    n = 1 << 16
+    impulse = np.zeros(60 * 256 + n + 80 * 256)
+    impulse[60 * 256 + 100] = 0.5
+    o = Offline(bits=32, wav=wav_bytes(impulse, impulse))
+    eng = o.engine
+    eng.set_bass(6)
+    eng.set_eq_band(0, "peak", 60, -4.0, 1.2)
+    eng.set_eq_band(1, "peak", 1000, 5.0, 0.8)
+    eng.set_eq_band(2, "highshelf", 8000, -6.0, 0.7)
+    eng.set_eq_band(3, "peak", 3500, -3.0, 3.0)
+    eng.set_eq_band(4, "lowpass", 19000, 0.0, 0.7)
+    h = _impulse_response(o, n) / 0.5
+    freqs = np.fft.rfftfreq(n, 1 / RATE)
+    measured = 20 * np.log10(np.abs(np.fft.rfft(h)))
+    keep = (freqs >= 20) & (freqs <= 20000)
+    designs = eng.settings.designs()
+    analytic = np.zeros(keep.sum())
+    for coefs in designs:
+        if coefs is not None:
+            analytic += np.array([biquad.response_db(coefs, f, RATE) for f in freqs[keep]])
+    pregain_db = 20 * math.log10(eng.pregain / (1 << 24))
+    assert np.max(np.abs(measured[keep] - analytic - pregain_db)) <= 0.05
+    assert pregain_db < -5  # the largest boost (about +5.9 dB) was taken back
+
+
+def test_crossfeed_moves_only_stereo_content():
+    x = sine(100, 1.0, RATE, -6)
+    o = Offline(bits=32, wav=wav_bytes(x, x))  # mono: crossfeed must leave it alone
+    o.engine.set_crossfeed(3)
+    o.settle(60)
+    left, right = o.run(40)
+    ref = x[: len(left)]
+    level = 20 * math.log10(np.sqrt(np.mean(left[-4800:] ** 2)) / np.sqrt(np.mean(ref**2)))
+    assert abs(level) < 0.2
+    side = sine(5000, 1.0, RATE, -6)
+    o = Offline(bits=32, wav=wav_bytes(side, 0 * side))  # treble on one side only
+    o.engine.set_crossfeed(3)
+    o.settle(60)
+    left, right = o.run(40)
+    bleed = 20 * math.log10(
+        np.sqrt(np.mean(right[-4800:] ** 2)) / np.sqrt(np.mean(left[-4800:] ** 2))
+    )
+    assert -35 < bleed < -15  # a little treble crosses over, low passed
+
+
+def _max_second_difference(y):
+    return float(np.max(np.abs(np.diff(y, 2))))
+
+
+def test_no_click_on_any_parameter_change():
+    """A 1 kHz tone while every setting changes: the output's second difference (which a click
+    or step shows at once) never exceeds what the steady tone has before or after, +20 %."""
+    o = _tone_engine(32, level_db=-6.0, seconds=3.0)
+    eng = o.engine
+    o.settle(40)
+    before, _ = o.run(20)
+    changes = (
+        lambda: eng.set_bass(12),
+        lambda: eng.set_eq_band(1, "peak", 1000, 6.0, 1.0),
+        lambda: eng.set_crossfeed(3),
+        lambda: eng.set_trim(20000, 12000),
+        lambda: eng.load_eq_preset("bright"),
+        lambda: eng.set_eq_enabled(False),
+        lambda: eng.set_crossfeed(0),
+        lambda: eng.set_bass(-6),
+        lambda: eng.set_trim(32768, 32768),
+    )
+    for change in changes:
+        change()
+        during, _ = o.run(30)
+        after, _ = o.run(10)
+        allowed = 1.2 * max(_max_second_difference(before), _max_second_difference(after))
+        assert _max_second_difference(during) <= allowed
+        before = after
+
+
+def test_measured_response_helper_can_fail():
+    """The response check sees a real difference: a 1 dB trim shows as 1 dB."""
+    o = _tone_engine(32, seconds=0.5)
+
+    def run(x):
+        return x * 10 ** (-1 / 20)
+
+    got = measured_response_db(run, [1000.0], RATE)
+    assert abs(got[0] + 1) < 1e-6
+    assert o.engine.rate == RATE
+
+
+def _analyze():
+    import sys
+
+    from simenv import REPO
+
+    sys.path.insert(0, REPO + "/tools")
+    import analyze
+
+    return analyze
+
+
+def test_analyze_measures_a_capture_of_the_simulated_board(tmp_path):
+    import wave
+
+    from sim.simboard import SimBoard
+
+    board = SimBoard().boot()
+    board.run_ms(1500)
+    path = tmp_path / "capture.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(bytes(board.i2s.capture[: board.i2s.captured]))
+    x, rate = _analyze().read_wav(path)
+    assert rate == RATE
+    tail = x[-19200:]  # the volume ramp is over: a steady -6 dBFS tone (at -30 dB volume)
+    assert thd_n_db(tail, 1000, RATE) < -60
+
+
+def test_analyze_renders_the_response_png(tmp_path):
+    import argparse
+
+    out = tmp_path / "eq.png"
+    args = argparse.Namespace(
+        preset="warm", band=["2,peak,2000,3,1"], bass=4.0, crossfeed=1, rate=RATE, output=out
+    )
+    assert _analyze().response(args) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"

@@ -1,0 +1,161 @@
+"""Benchmark of the DSP kernels and the full chain: bytecode vs viper vs C, plus armv6m cycles.
+
+    make bench            (or: .venv/bin/python tools/bench.py)
+
+Full chain = gain ramp (volume + balance) + 5 biquads + crossfeed + TPDF dither to 16 bits,
+stereo, 256-frame buffers. Rows:
+- bytecode / viper: frames/s on the MicroPython unix port (tools/bench/mp_bench.py); bytecode
+  runs the plain-Python twin of the same math.
+- C: the same fixed-point math in C (tools/bench/chain.c), compiled now with the machine's cc
+  -O2; its output is checked bit for bit against the Python twins first.
+- viper/C: how many times slower viper is than C on this machine.
+- armv6m cycles/frame: the mpy-cross -march=armv6m code of each kernel run on the unicorn
+  Cortex-M0 emulator with the simple cycle model in host_tests/emu/armv6m.py (ALU/MUL 1,
+  load/store 2, taken branch 2), its output also checked; and that load as a share of one
+  125 MHz RP2040 core at 48 kHz (the target: <= 40 %, 1040 cycles/frame).
+"""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "firmware"), str(ROOT / "host_tests"), str(ROOT / "tools" / "bench")]
+
+import simenv  # noqa: E402
+
+simenv.install()
+
+from chain_setup import FRAMES, make_chain  # noqa: E402
+from emu import runner  # noqa: E402
+
+from uamp.dsp import biquad, crossfeed, output  # noqa: E402
+from uamp.dsp import gain as gain_mod  # noqa: E402
+
+CORE_HZ = 125_000_000
+RATE = 48_000
+STAGES = ("gain", "biquad x5", "crossfeed", "dither16", "chain")
+BUILD = ROOT / "build" / "bench"
+
+
+def reference_chain(c: dict) -> None:
+    gain_mod.gain_ramp_reference(c["work"], FRAMES, c["gain"])
+    biquad.biquad_run_reference(c["work"], FRAMES, c["coefs"], c["state"], c["order"], 5)
+    crossfeed.crossfeed_run_reference(c["work"], FRAMES, c["xf"])
+    output.to_int16_reference(c["out"], c["work"], FRAMES, c["out_state"])
+
+
+def run_c(seconds: float) -> dict[str, float]:
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        print("no C compiler: C column skipped")
+        return {}
+    BUILD.mkdir(parents=True, exist_ok=True)
+    exe = BUILD / "chain"
+    subprocess.run(
+        [cc, "-O2", "-fwrapv", "-o", str(exe), str(ROOT / "tools" / "bench" / "chain.c")],
+        check=True,
+    )
+    c = make_chain()
+    order = list(c["order"])
+    blob = struct.pack("<i", FRAMES) + bytes(c["coefs"]) + struct.pack("<6i", *order)
+    blob += bytes(c["work"]) + bytes(c["gain"]) + bytes(c["xf"]) + bytes(c["out_state"])
+    done = subprocess.run([str(exe), str(seconds)], input=blob, capture_output=True, check=True)
+    reference_chain(c)
+    want = bytes(c["out"]) + bytes(c["work"]) + bytes(c["state"]) + bytes(c["out_state"])
+    if done.stdout != want:
+        raise SystemExit("C build differs from the Python twins: not the same math")
+    print("C build: output bit-identical to the Python twins")
+    return _rows(done.stderr.decode(), "C")
+
+
+def run_micropython() -> dict[str, dict[str, float]]:
+    exe = Path(sys.executable).parent / "micropython"
+    done = subprocess.run(
+        [str(exe), "tools/bench/mp_bench.py"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return {mode: _rows(done.stdout, mode) for mode in ("viper", "bytecode")}
+
+
+def _rows(text: str, mode: str) -> dict[str, float]:
+    out = {}
+    for line in text.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[1] == mode:
+            out[parts[0]] = float(parts[2])
+    return out
+
+
+def run_emulator() -> dict[str, float]:
+    """armv6m cycles per frame of each stage, each run checked against its twin."""
+    c = make_chain()
+    ref = make_chain()
+    calls = (
+        ("gain", "uamp.dsp.gain", "gain_ramp", ("work", FRAMES, "gain")),
+        (
+            "biquad x5",
+            "uamp.dsp.biquad",
+            "biquad_run",
+            ("work", FRAMES, "coefs", "state", "order", 5),
+        ),
+        ("crossfeed", "uamp.dsp.crossfeed", "crossfeed_run", ("work", FRAMES, "xf")),
+        ("dither16", "uamp.dsp.output", "to_int16", ("out", "work", FRAMES, "out_state")),
+    )
+    cycles = {}
+    for stage, module, name, spec in calls:
+        cpu = runner.core(module)
+        args = [c[a] if isinstance(a, str) else a for a in spec]
+        cpu.cycles = 0
+        _, after = runner.run_on_core(cpu, name, args, count_cycles=True)
+        for a, value in zip(spec, after):
+            if isinstance(a, str):
+                c[a] = value
+        cycles[stage] = cpu.cycles / FRAMES
+    reference_chain(ref)
+    for key in ("out", "work", "state", "out_state", "gain", "xf"):
+        if bytes(c[key]) != bytes(ref[key]):
+            raise SystemExit("armv6m run differs from the twins in %s" % key)
+    print("armv6m emulator: chain output bit-identical to the Python twins")
+    cycles["chain"] = sum(cycles[s] for s in STAGES[:-1])
+    return cycles
+
+
+def main() -> int:
+    print("uamp DSP benchmark: %d-frame stereo buffers, 5 biquads active" % FRAMES)
+    c_rows = run_c(0.3)
+    mp = run_micropython()
+    cycles = run_emulator()
+    head = "%-10s %12s %12s %12s %8s %14s %10s" % (
+        "stage",
+        "bytecode f/s",
+        "viper f/s",
+        "C f/s",
+        "viper/C",
+        "armv6m cyc/fr",
+        "RP2040 %",
+    )
+    print(head)
+    print("-" * len(head))
+    for stage in STAGES:
+        viper = mp["viper"].get(stage, 0)
+        cf = c_rows.get(stage, 0)
+        ratio = "%8.1f" % (cf / viper) if viper and cf else "%8s" % "-"
+        share = cycles[stage] * RATE / CORE_HZ * 100
+        print(
+            "%-10s %12.0f %12.0f %12.0f %s %14.0f %9.1f%%"
+            % (stage, mp["bytecode"].get(stage, 0), viper, cf, ratio, cycles[stage], share)
+        )
+    chain = cycles["chain"]
+    print(
+        "full chain on RP2040 (model): %.0f cycles/frame = %.1f %% of a 125 MHz core at 48 kHz"
+        " (target <= 1040 cycles, 40 %%)" % (chain, chain * RATE / CORE_HZ * 100)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
