@@ -32,6 +32,11 @@ def capture(app, values):
     out["bass_db"] = float(_get(eng, "bass_db", 0.0))
     out["crossfeed"] = float(_get(eng, "crossfeed", 0))
     out["headphone"] = None if app.headphone is None else app.headphone.name
+    panel = _get(app, "panel")
+    if panel is not None:
+        out["brightness"] = _get(panel, "brightness")
+        accel = _get(panel, "accel")
+        out["knob_db_s"] = None if accel is None else float(accel.cap_db_s)
     return out
 
 
@@ -68,6 +73,13 @@ def apply(app, values, problems):
     if crossfeed == int(crossfeed):
         crossfeed = int(crossfeed)
     _try(problems, "crossfeed", _get(eng, "set_crossfeed"), crossfeed)
+
+    panel = _get(app, "panel")
+    if panel is not None:
+        if values["brightness"] is not None:
+            _try(problems, "brightness", _get(panel, "set_brightness"), values["brightness"])
+        if values["knob_db_s"] is not None:
+            _try(problems, "knob speed", _get(panel, "set_knob_limit"), values["knob_db_s"])
 
     app.user_limit_db = values["limit_db"]
     board_hp = app.profile.get("headphone")
