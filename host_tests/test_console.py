@@ -106,6 +106,8 @@ def test_volume_commands():
     assert rig.send("mute on\r") == "mute on\r\n" and vol.muted
     assert rig.send("mute toggle\r") == "mute off\r\n" and not vol.muted
     assert rig.send("gain high\r").startswith("gain high") and vol.gain_mode == "high"
+    assert vol.target_db == -30.5  # the volume moved down by the mode's 12 dB: same output
+    rig.send("vol -18.5\r")
     assert rig.send("bal 2.5\r") == "bal 2.5 dB\r\n" and vol.balance_db == 2.5
     assert rig.send("limit -25\r").startswith("limit -25.0 dB") and vol.max_db == -25
     assert vol.target_db == -25  # the cap pulled the level down

@@ -183,7 +183,7 @@ def test_everything_comes_back_after_a_reboot():
     assert rig.app.settings.saves >= 1
     again = Rig(flash=FlashFS(rig.flash.image())).boot()
     app = again.app
-    assert app.volume.target_db == -30  # -24 is above the power-on level
+    assert app.volume.target_db == -36  # -24 moved to -36 by 'gain high' (+12 dB) was saved
     assert app.volume.muted
     assert app.volume.gain_mode == "high" and app.volume.balance_db == -1.5
     assert app.engine.input_name == "spdif" and app.engine.eq_enabled

@@ -61,12 +61,21 @@ def board_profile(name: str) -> dict:
     return profile
 
 
+def mode_gains(profile: dict) -> dict[str, float]:
+    """Analog gain per gain mode, as the firmware builds its modes from the `gain` section
+    (uamp/app.py): one mode "normal", or "low" (0 dB) and "high" (`high_db`)."""
+    gain = profile.get("gain")
+    if gain is None:
+        return {"normal": 0.0}
+    return {"low": 0.0, "high": float(gain["high_db"])}
+
+
 def mode_caps(profile: dict) -> dict[str, float]:
     """Highest volume setting per gain mode, by the volume controller's rule (uamp/volume.py):
     the volume is the level before the mode's gain; a relay adds that gain after the IC, so
     every mode reaches the IC's top; without a relay the IC supplies it from the top of its
     range. Never above the board's cap, on the 0.5 dB grid."""
-    gains = hpm.mode_gains(profile.get("gain"))
+    gains = mode_gains(profile)
     ic_max = IC_MAX_DB[profile["volume"]["type"]]
     relay = (profile.get("gain") or {}).get("relay") is not None
     top = {name: ic_max if relay else ic_max - gain for name, gain in gains.items()}
@@ -74,24 +83,26 @@ def mode_caps(profile: dict) -> dict[str, float]:
 
 
 def chain_of(profile: dict) -> hpm.Chain:
-    return hpm.Chain(profile["output"], profile.get("gain"))
+    return hpm.Chain(profile["output"])
 
 
 def analyse(hp: hpm.Headphone, profile: dict, target: float) -> list[ModeReport]:
     chain = chain_of(profile)
     reports = []
+    gains = mode_gains(profile)
     for mode, cap in mode_caps(profile).items():
-        clean = min(cap, hpm.clip_volume_db(hp, chain, mode))
-        max_spl, _ = hpm.spl(hp, chain, clean, mode)
+        gain = gains[mode]
+        clean = min(cap, hpm.clip_volume_db(hp, chain, gain))
+        max_spl, _ = hpm.spl(hp, chain, clean, gain)
         reports.append(
             ModeReport(
                 mode=mode,
-                gain_db=chain.gain_db(mode),
+                gain_db=gain + chain.amp_gain_db,
                 cap_db=cap,
                 max_spl=max_spl,
                 headroom_db=max_spl - target,
-                volume_for_target=hpm.volume_for_spl(hp, chain, target, mode),
-                clips_at_cap=hpm.spl(hp, chain, cap, mode)[1],
+                volume_for_target=hpm.volume_for_spl(hp, chain, target, gain),
+                clips_at_cap=hpm.spl(hp, chain, cap, gain)[1],
             )
         )
     return reports
@@ -146,7 +157,7 @@ def report_text(hp: hpm.Headphone, profile: dict, target: float) -> str:
             f"this board cannot reach {target:.0f} dB SPL cleanly with this headphone: "
             f"best is '{best.mode}' at {best.max_spl:.1f} dB SPL"
         )
-    lines.extend(hpm.warnings(hp, chain, best.cap_db, best.mode))
+    lines.extend(hpm.warnings(hp, chain, best.cap_db, mode_gains(profile)[best.mode]))
     return "\n".join(lines)
 
 
@@ -158,12 +169,14 @@ def plot(hp: hpm.Headphone, profile: dict, target: float, path: Path) -> None:
 
     chain = chain_of(profile)
     fig, ax = plt.subplots(figsize=(8, 5))
+    gains = mode_gains(profile)
     for mode, cap in mode_caps(profile).items():
+        gain = gains[mode]
         steps = int((cap - MIN_PLOT_DB) * 2) + 1
         volumes = [MIN_PLOT_DB + i * 0.5 for i in range(steps)]
-        levels = [hpm.spl(hp, chain, v, mode)[0] for v in volumes]
-        (line,) = ax.plot(volumes, levels, label=f"gain '{mode}' ({chain.gain_db(mode):+g} dB)")
-        clip = hpm.clip_volume_db(hp, chain, mode)
+        levels = [hpm.spl(hp, chain, v, gain)[0] for v in volumes]
+        (line,) = ax.plot(volumes, levels, label=f"gain '{mode}' ({gain:+g} dB)")
+        clip = hpm.clip_volume_db(hp, chain, gain)
         if clip <= cap:
             ax.axvline(clip, color=line.get_color(), linestyle=":", linewidth=1)
     ax.axhline(target, color="black", linestyle="--", linewidth=1, label=f"target {target:g} dB")

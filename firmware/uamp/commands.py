@@ -248,7 +248,6 @@ class Commands:
                     "unknown gain mode '%s' (modes: %s)" % (args[0][:16], " ".join(modes) or "-")
                 )
             _need(vol, "set_gain_mode", "gain")(args[0])
-            state.apply_limit(self.app)  # the headphone's cap is a volume before the gain
             self.changed()
         self.reply(
             "gain %s (modes: %s)"
@@ -485,7 +484,7 @@ class Commands:
             "%.1f dB SPL at 0 dBFS now; volume capped at %.1f dB"
             % (app.spl_db(), state.effective_limit(app))
         )
-        for line in headphones.warnings(hp, app.chain, app.board_max_db, state.gain_mode(app)):
+        for line in headphones.warnings(hp, app.chain, app.board_max_db, state.mode_gain_db(app)):
             self.reply(line)
 
     # --- settings ---

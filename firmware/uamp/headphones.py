@@ -92,37 +92,24 @@ class Headphone:
         return text
 
 
-def mode_gains(gain_cfg):
-    """Analog gain per gain mode from the profile's `gain` section, named as the volume
-    controller names its modes (uamp/app.py): one mode "normal", or "low" and "high"."""
-    if gain_cfg is None:
-        return {"normal": 0.0}
-    return {"low": 0.0, "high": float(gain_cfg["high_db"])}
-
-
 class Chain:
-    """The board's analog output chain: the profile's `output` section, plus the gain modes.
+    """The board's analog output chain: the profile's optional `output` section.
 
     The volume is the level before the gain mode's gain (docs/seams.md): the output level is
-    volume + the mode's gain + `amp_gain_db` (fixed gain after the volume stage that no mode
-    switches; 0 for most builds)."""
+    volume + the mode's gain (`app.volume.mode_gain_db`) + `amp_gain_db` (fixed gain after the
+    volume stage that no mode switches; 0 for most builds)."""
 
-    def __init__(self, cfg, gain_cfg=None):
+    def __init__(self, cfg):
         self.dac_vfs = float(cfg["dac_vfs_vrms"])
         self.amp_gain_db = float(cfg.get("amp_gain_db") or 0)
         self.vmax = float(cfg["vmax_vrms"])
         self.imax = float(cfg["imax_ma"]) / 1000
         self.zout = float(cfg.get("zout_ohm") or 0)
         self.balanced = bool(cfg.get("balanced", False))
-        self.gains = mode_gains(gain_cfg)
 
-    def gain_db(self, mode):
-        """A mode's analog gain; 0 for None or a name the profile does not know."""
-        return self.gains.get(mode, 0.0) + self.amp_gain_db
-
-    def volts(self, volume_db, ohm, mode=None):
+    def volts(self, volume_db, ohm, mode_gain_db=0.0):
         """Voltage at the headphone for 0 dBFS at this volume, ignoring clipping."""
-        v = self.dac_vfs * 10 ** ((volume_db + self.gain_db(mode)) / 20)
+        v = self.dac_vfs * 10 ** ((volume_db + mode_gain_db + self.amp_gain_db) / 20)
         if self.balanced:
             v *= 2
         return v * ohm / (ohm + self.zout)
@@ -131,39 +118,39 @@ class Chain:
         return min(self.vmax, self.imax * ohm)
 
 
-def spl(hp, chain, volume_db, mode=None):
+def spl(hp, chain, volume_db, mode_gain_db=0.0):
     """(SPL of 0 dBFS at this volume in dB, True if the amp would clip there)."""
-    v = chain.volts(volume_db, hp.ohm, mode)
+    v = chain.volts(volume_db, hp.ohm, mode_gain_db)
     clip = chain.clip_volts(hp.ohm)
     return hp.spl_at(min(v, clip)), v > clip
 
 
-def volume_for_spl(hp, chain, spl_db, mode=None):
+def volume_for_spl(hp, chain, spl_db, mode_gain_db=0.0):
     """The volume (dB) at which 0 dBFS reaches spl_db, if the amp could get there."""
-    return volume_db_for_volts(chain, hp.ohm, hp.volts_for(spl_db), mode)
+    return volume_db_for_volts(chain, hp.ohm, hp.volts_for(spl_db), mode_gain_db)
 
 
-def volume_db_for_volts(chain, ohm, volts, mode=None):
-    return db20(volts / chain.volts(0.0, ohm, mode))
+def volume_db_for_volts(chain, ohm, volts, mode_gain_db=0.0):
+    return db20(volts / chain.volts(0.0, ohm, mode_gain_db))
 
 
-def clip_volume_db(hp, chain, mode=None):
+def clip_volume_db(hp, chain, mode_gain_db=0.0):
     """The volume above which 0 dBFS clips the amp."""
-    return volume_db_for_volts(chain, hp.ohm, chain.clip_volts(hp.ohm), mode)
+    return volume_db_for_volts(chain, hp.ohm, chain.clip_volts(hp.ohm), mode_gain_db)
 
 
-def safe_cap_db(hp, chain, mode=None):
+def safe_cap_db(hp, chain, mode_gain_db=0.0):
     """Highest volume that keeps 0 dBFS below both the clip point and the profile's max SPL."""
-    cap = clip_volume_db(hp, chain, mode)
+    cap = clip_volume_db(hp, chain, mode_gain_db)
     if hp.max_spl_db is not None:
-        cap = min(cap, volume_for_spl(hp, chain, hp.max_spl_db, mode))
+        cap = min(cap, volume_for_spl(hp, chain, hp.max_spl_db, mode_gain_db))
     return cap
 
 
-def warnings(hp, chain, max_volume_db, mode=None):
+def warnings(hp, chain, max_volume_db, mode_gain_db=0.0):
     """One line per problem of this headphone on this chain, up to the volume cap."""
     out = []
-    best, clipped = spl(hp, chain, max_volume_db, mode)
+    best, clipped = spl(hp, chain, max_volume_db, mode_gain_db)
     if best < USEFUL_SPL_DB:
         out.append(
             "warning: %s reaches only %.0f dB SPL at full volume (useful: %.0f)"
@@ -172,7 +159,7 @@ def warnings(hp, chain, max_volume_db, mode=None):
     if clipped:
         out.append(
             "warning: the amp clips %s above %.1f dB volume"
-            % (hp.name, clip_volume_db(hp, chain, mode))
+            % (hp.name, clip_volume_db(hp, chain, mode_gain_db))
         )
     if 8 * chain.zout > hp.ohm:
         out.append("warning: output impedance %g ohm > 1/8 of %g ohm" % (chain.zout, hp.ohm))

@@ -120,7 +120,7 @@ def effective_limit(app):
     if app.user_limit_db is not None:
         cap = min(cap, app.user_limit_db)
     if app.headphone is not None and app.chain is not None:
-        cap = min(cap, headphones.safe_cap_db(app.headphone, app.chain, gain_mode(app)))
+        cap = min(cap, headphones.safe_cap_db(app.headphone, app.chain, mode_gain_db(app)))
     return math.floor(cap * 2) / 2  # on the volume's 0.5 dB grid, rounded down
 
 
@@ -135,13 +135,14 @@ def spl_db(app):
     if app.headphone is None or app.chain is None:
         return None
     level, _clipped = headphones.spl(
-        app.headphone, app.chain, app.volume.target_db, gain_mode(app)
+        app.headphone, app.chain, app.volume.target_db, mode_gain_db(app)
     )
     return level
 
 
-def gain_mode(app):
-    return _get(app.volume, "gain_mode")
+def mode_gain_db(app):
+    """Analog gain of the gain mode in effect (0 for a controller without modes)."""
+    return float(_get(app.volume, "mode_gain_db", 0.0))
 
 
 def select_headphone(app, name):
