@@ -196,8 +196,7 @@ class App:
         """One main-loop step: power sequencing, then the panel, then the volume ramp."""
         if self.state != RUNNING:
             self._tick_power_up()
-        else:
-            self._tick_panel()
+        self._tick_panel()
         self._tick_console()
         self.volume.tick()
 
@@ -300,7 +299,11 @@ class App:
             self.dac.mute(False)
 
     def _tick_panel(self):
-        self.panel.tick()
+        # The panel runs while the amp plays, and while it is off, so a button can wake it. It
+        # runs in the tick that finishes a power-up too: a mute it restores lands before the
+        # volume ramp starts, so nothing is heard.
+        if self.state == RUNNING or self.state == OFF:
+            self.panel.tick()
 
     def _tick_console(self):
         now = self.clock.ticks_ms()
