@@ -32,10 +32,6 @@ def with_gain(data):
     data["gain"] = {"high_db": 12, "relay": RELAY_PIN}
 
 
-def standby_on_long_mute(data):
-    data["buttons"][1]["long"] = "standby"
-
-
 def running(name=PICO, edit=None, held=None):
     """A board booted with the edited profile, the volume at its power-on level."""
     board = SimBoard(name, profile(name, edit), held_buttons=() if held is None else (held,))
