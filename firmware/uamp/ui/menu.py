@@ -215,6 +215,8 @@ def _band_item(engine, index, band):
     def set(gain_db):
         now = engine.eq_bands()[index]
         engine.set_eq_band(index, now[0], now[1], gain_db, now[3])
+        if hasattr(engine, "set_eq_enabled") and not engine.eq_enabled:
+            engine.set_eq_enabled(True)  # a band being tuned is meant to be heard
 
     return Number(label, get, set, -12.0, 12.0, 0.5, _db)
 
