@@ -13,7 +13,7 @@ published to the callback in one reference assignment, so a bad value changes no
 
 from array import array
 
-from uamp.dsp import biquad, biquad_m0, crossfeed, eq, output, tone
+from uamp.dsp import biquad, biquad_m0, crossfeed, eq, output, stages_m0, tone
 from uamp.dsp.gain import GAIN_ONE, UNITY, gain_ramp
 from uamp.dsp.pcm import I2SInput, WavSource
 
@@ -98,7 +98,24 @@ class AudioEngine:
         self._gain_target = (0, 0)
         self.gain_state = array("i", [0, 0, 0, 0])
         self.out_state = array("i", [1, 0, 0, 0, 0, 1 if bits == 16 else 0])
+        self.out_state.extend(array("i", stages_m0.OUT_CONSTANTS))  # for the Thumb kernel
+        self._thumb_stages()
         self._callback = self._on_buffer_done  # bound once: binding allocates
+
+    def _thumb_stages(self):
+        """On RP2040, hand-written Thumb gain and 16-bit output (uamp/dsp/stages_m0.py)."""
+        self._gain_m0 = self._int16_m0 = None
+        kernels = stages_m0.load()
+        if kernels is None:
+            return
+        import uctypes
+
+        self._gain_m0 = kernels["gain_m0"]
+        self._int16_m0 = kernels["to_int16_m0"]
+        self._work_addr = uctypes.addressof(self.work)
+        self._gain_addr = uctypes.addressof(self.gain_state)
+        self._out_addr = (uctypes.addressof(self.outs[0]), uctypes.addressof(self.outs[1]))
+        self._out_state_addr = uctypes.addressof(self.out_state)
 
     # --- control side (main loop): validate, then publish ---
     def start(self):
@@ -109,7 +126,7 @@ class AudioEngine:
     def set_gain(self, gain_q15):
         """The engine's own fade gain (Q15, both channels, clamped to 0..unity): the volume
         controller fades with it on mute/unmute; it multiplies the per-channel trim."""
-        self.fade = max(0, min(UNITY, gain_q15))
+        self.fade = max(0, min(UNITY, int(gain_q15)))
         self._update_gain_target()
 
     def set_trim(self, left_q15, right_q15):
@@ -133,11 +150,10 @@ class AudioEngine:
 
     def set_tone(self, freq_hz, level_dbfs=TONE_DBFS):
         step = tone.phase_step(freq_hz, self.rate)
-        table = tone.make_table(level_dbfs)  # validates before the live table is touched
-        for i in range(len(table)):
-            self.table[i] = table[i]
-        self.step = step
+        self.table = tone.make_table(level_dbfs)  # a new table, swapped in by one assignment
         self.tone_hz = freq_hz
+        if self._source == _TONE:
+            self.step = step
 
     def set_sweep(self, start_hz, end_hz, seconds):
         s0 = tone.phase_step(start_hz, self.rate)
@@ -268,7 +284,12 @@ class AudioEngine:
         if self.bits == 16:
             gs = self.gain_state
             self.out_state[5] = 1 if gs[0] or gs[1] else 0  # muted = true digital silence
-            output.to_int16(self.outs[index], work, frames, self.out_state)
+            if self._int16_m0 is None:
+                output.to_int16(self.outs[index], work, frames, self.out_state)
+            else:
+                self._int16_m0(
+                    self._out_addr[index], self._work_addr, frames, self._out_state_addr
+                )
         else:
             output.to_int32(self.outs[index], work, frames, self.out_state)
 
@@ -399,7 +420,11 @@ class AudioEngine:
             end = min(target, g + GAIN_STEP) if g < target else max(target, g - GAIN_STEP)
             gs[2 + ch] = (end - g) // frames
             gs[ch] = end - gs[2 + ch] * frames  # the ramp lands exactly on `end`
-        gain_ramp(work, frames, gs)
+        if self._gain_m0 is None:
+            gain_ramp(work, frames, gs)
+        else:
+            self._gain_m0(self._work_addr, frames, self._gain_addr)
+            self._gain_m0(self._work_addr + 4, frames, self._gain_addr + 4)
 
 
 def _identity_at(coefs, offset):
