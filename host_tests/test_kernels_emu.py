@@ -189,3 +189,16 @@ def test_thumb_int16_output_matches_reference():
             assert got_out == out
             assert got_state == state
             assert state[2] > 0  # clips counted
+
+
+def test_thumb_crossfeed_matches_reference():
+    from array import array
+
+    buf, frames, state = cases.crossfeed_case(61)
+    state = array("i", list(state) + [0])  # + the kernel's scratch word
+    call = [(("buf", 0, 0), ("buf", 1, 0), frames)]
+    for _ in range(2):
+        (got_buf, got_state), _ = runner.run_thumb("stages_m0", "crossfeed_m0", [buf, state], call)
+        crossfeed.crossfeed_run_reference(buf, frames, state)
+        assert got_buf == buf
+        assert got_state[:5] == state[:5]

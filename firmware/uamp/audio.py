@@ -89,7 +89,7 @@ class AudioEngine:
             self._block = array("i", bytes(4 * biquad_m0.BLOCK_WORDS))
         # crossfeed
         self.crossfeed = 0
-        self.xf = array("i", [0, 0, crossfeed.lowpass_k(700, rate), 0, 0])
+        self.xf = array("i", [0, 0, crossfeed.lowpass_k(700, rate), 0, 0, 0])  # +1: Thumb scratch
         self._xf_target = 0
         # gain: trim (Q15 per channel, the volume controller's) times EQ pre-gain (Q24)
         self.trim = (UNITY, UNITY)
@@ -103,8 +103,8 @@ class AudioEngine:
         self._callback = self._on_buffer_done  # bound once: binding allocates
 
     def _thumb_stages(self):
-        """On RP2040, hand-written Thumb gain and 16-bit output (uamp/dsp/stages_m0.py)."""
-        self._gain_m0 = self._int16_m0 = None
+        """On RP2040, hand-written Thumb gain, crossfeed and 16-bit output (stages_m0.py)."""
+        self._gain_m0 = self._int16_m0 = self._xf_m0 = None
         kernels = stages_m0.load()
         if kernels is None:
             return
@@ -112,6 +112,8 @@ class AudioEngine:
 
         self._gain_m0 = kernels["gain_m0"]
         self._int16_m0 = kernels["to_int16_m0"]
+        self._xf_m0 = kernels["crossfeed_m0"]
+        self._xf_addr = uctypes.addressof(self.xf)
         self._work_addr = uctypes.addressof(self.work)
         self._gain_addr = uctypes.addressof(self.gain_state)
         self._out_addr = (uctypes.addressof(self.outs[0]), uctypes.addressof(self.outs[1]))
@@ -402,7 +404,10 @@ class AudioEngine:
         step = GAIN_ONE // CROSSFEED_BUFFERS
         end = min(target, a + step) if a < target else max(target, a - step)
         xf[4] = (end - a) // frames
-        crossfeed.crossfeed_run(work, frames, xf)
+        if self._xf_m0 is None:
+            crossfeed.crossfeed_run(work, frames, xf)
+        else:
+            self._xf_m0(self._work_addr, self._xf_addr, frames)
         xf[3] = end
 
     def _run_gain(self, work, frames):

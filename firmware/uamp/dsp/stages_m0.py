@@ -1,13 +1,15 @@
-"""Gain ramp and 16-bit dithered output in hand-written Thumb for RP2040 (Cortex-M0+).
+"""Gain ramp, crossfeed and 16-bit dithered output in hand-written Thumb for RP2040 (Cortex-M0+).
 
-The same integer math as `gain_ramp` (uamp/dsp/gain.py) and `to_int16` (uamp/dsp/output.py);
-host_tests/test_kernels_emu.py runs both on the armv6m emulator against the plain-Python
-twins. Like biquad_m0.py, the source is a string compiled on an ARM board by `load()`;
-elsewhere the engine runs the viper kernels. r12 (a scratch register in the ARM calling
-convention) holds the loop's end address.
+The same integer math as `gain_ramp` (uamp/dsp/gain.py), `crossfeed_run` (crossfeed.py) and
+`to_int16` (output.py); host_tests/test_kernels_emu.py runs them on the armv6m emulator
+against the plain-Python twins. Like biquad_m0.py, the source is a string compiled on an ARM
+board by `load()`; elsewhere the engine runs the viper kernels. r12 (a scratch register in the
+ARM calling convention) holds the loop's end address or a spilled sample.
 
 gain_m0(r0 = address of the channel's first Q23 sample, r1 = frames, r2 = address of that
 channel's gain in the 4-word gain state [gL, gR, dL, dR]): one channel per call.
+crossfeed_m0(r0 = work address, r1 = address of the crossfeed state [lpl, lpr, k, a, da] plus
+one scratch word (the loop's end address), r2 = frames).
 to_int16_m0(r0 = output address, r1 = work address, r2 = frames, r3 = output state address):
 state words 0-5 as for to_int16, then the constants 214013, 2531011, 32767, -32768.
 """
@@ -55,6 +57,87 @@ def gain_m0(r0, r1, r2):
     blt(loop)
     pop({r2})
     str(r3, [r2, 0])
+
+
+@micropython.asm_thumb
+def crossfeed_m0(r0, r1, r2):
+    lsl(r2, r2, 3)
+    add(r2, r2, r0)
+    str(r2, [r1, 20])
+    ldr(r2, [r1, 0])
+    ldr(r3, [r1, 4])
+    ldr(r4, [r1, 12])
+    label(loop)
+    ldr(r5, [r1, 16])
+    add(r4, r4, r5)
+    # lpl += k * (left - lpl)
+    ldr(r5, [r0, 0])
+    mov(r12, r5)
+    sub(r6, r5, r2)
+    asr(r7, r6, 15)
+    lsl(r6, r6, 17)
+    lsr(r6, r6, 17)
+    ldr(r5, [r1, 8])
+    mul(r7, r5)
+    mul(r6, r5)
+    asr(r6, r6, 15)
+    add(r2, r2, r7)
+    add(r2, r2, r6)
+    # lpr += k * (right - lpr)
+    ldr(r6, [r0, 4])
+    sub(r6, r6, r3)
+    asr(r7, r6, 15)
+    lsl(r6, r6, 17)
+    lsr(r6, r6, 17)
+    mul(r7, r5)
+    mul(r6, r5)
+    asr(r6, r6, 15)
+    add(r3, r3, r7)
+    add(r3, r3, r6)
+    # left + a * (lpr - left), rounded
+    mov(r5, r12)
+    sub(r6, r3, r5)
+    asr(r7, r6, 15)
+    lsl(r6, r6, 17)
+    lsr(r6, r6, 17)
+    asr(r5, r4, 9)
+    mul(r7, r5)
+    mul(r6, r5)
+    mov(r5, 1)
+    lsl(r5, r5, 14)
+    add(r6, r6, r5)
+    asr(r6, r6, 15)
+    add(r7, r7, r6)
+    mov(r5, r12)
+    add(r7, r7, r5)
+    str(r7, [r0, 0])
+    # right + a * (lpl - right), rounded
+    ldr(r5, [r0, 4])
+    mov(r12, r5)
+    sub(r6, r2, r5)
+    asr(r7, r6, 15)
+    lsl(r6, r6, 17)
+    lsr(r6, r6, 17)
+    asr(r5, r4, 9)
+    mul(r7, r5)
+    mul(r6, r5)
+    mov(r5, 1)
+    lsl(r5, r5, 14)
+    add(r6, r6, r5)
+    asr(r6, r6, 15)
+    add(r7, r7, r6)
+    mov(r5, r12)
+    add(r7, r7, r5)
+    str(r7, [r0, 4])
+    add(r0, 8)
+    ldr(r5, [r1, 20])
+    cmp(r0, r5)
+    bge(done)
+    b(loop)
+    label(done)
+    str(r2, [r1, 0])
+    str(r3, [r1, 4])
+    str(r4, [r1, 12])
 
 
 @micropython.asm_thumb
