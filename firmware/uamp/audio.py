@@ -11,6 +11,7 @@ its mix, and an input switch fades out, swaps and fades in. Settings are validat
 published to the callback in one reference assignment, so a bad value changes nothing.
 """
 
+import math
 from array import array
 
 from uamp.dsp import biquad, biquad_m0, crossfeed, eq, output, stages_m0, tone
@@ -27,6 +28,11 @@ CROSSFEED_BUFFERS = 16
 SOURCES = ("tone", "sweep", "white", "pink", "silence")
 _TONE, _SWEEP, _WHITE, _PINK, _SILENCE, _WAV, _I2S = range(7)
 NCOEF = 5 * eq.SLOTS
+# Buffers whose gain trim_excess_db() looks back over: the one playing and those queued before
+# it in the port (an 8 KiB ibuf holds 8 buffers of 256 16-bit stereo frames), plus the one
+# filled next. Costs 8 bytes a buffer.
+EFFECT_BUFFERS = 10
+SILENT_EXCESS_DB = 200.0  # trim_excess_db() when silence is asked and something still sounds
 
 
 class AudioEngine:
@@ -99,6 +105,8 @@ class AudioEngine:
         self.gain_state = array("i", [0, 0, 0, 0])
         self.out_state = array("i", [1, 0, 0, 0, 0, 1 if bits == 16 else 0])
         self.out_state.extend(array("i", stages_m0.OUT_CONSTANTS))  # for the Thumb kernel
+        self._gain_seen = array("i", bytes(8 * EFFECT_BUFFERS))  # (left, right) max per buffer
+        self._seen_at = 0
         self._thumb_stages()
         self._callback = self._on_buffer_done  # bound once: binding allocates
 
@@ -137,6 +145,22 @@ class AudioEngine:
                 raise ValueError("trim must be an integer 0..%d (Q15)" % UNITY)
         self.trim = (left_q15, right_q15)
         self._update_gain_target()
+
+    def trim_excess_db(self):
+        """How far (dB) the loudest gain of the last EFFECT_BUFFERS buffers (those queued in the
+        port, the one playing, the one filled next) is above what the last set_trim / set_gain
+        asks; 0.0 once a lower trim is all the listener hears. The volume controller raises an
+        analog gain only when this is small, so the analog step never meets the old trim."""
+        targets = self._gain_target
+        seen = self._gain_seen
+        worst = 0.0
+        for i in range(2 * EFFECT_BUFFERS):
+            target = targets[i & 1]
+            if seen[i] > target:
+                if target == 0:
+                    return SILENT_EXCESS_DB
+                worst = max(worst, 20 * math.log10(seen[i] / target))
+        return worst
 
     def _update_gain_target(self):
         # fade (Q15) * trim (Q15) * pre-gain (Q24) >> 30 = Q24 (main loop: big ints are fine)
@@ -282,9 +306,15 @@ class AudioEngine:
         self._run_source(work, frames)
         self._run_eq(work, frames)
         self._run_crossfeed(work, frames)
+        gs = self.gain_state
+        start_left = gs[0]
+        start_right = gs[1]
         self._run_gain(work, frames)
+        at = self._seen_at  # the ramp is monotonic: its larger end is the buffer's largest gain
+        self._gain_seen[at] = start_left if start_left > gs[0] else gs[0]
+        self._gain_seen[at + 1] = start_right if start_right > gs[1] else gs[1]
+        self._seen_at = (at + 2) % (2 * EFFECT_BUFFERS)
         if self.bits == 16:
-            gs = self.gain_state
             self.out_state[5] = 1 if gs[0] or gs[1] else 0  # muted = true digital silence
             if self._int16_m0 is None:
                 output.to_int16(self.outs[index], work, frames, self.out_state)
