@@ -202,3 +202,14 @@ def test_thumb_crossfeed_matches_reference():
         crossfeed.crossfeed_run_reference(buf, frames, state)
         assert got_buf == buf
         assert got_state[:5] == state[:5]
+
+
+def test_thumb_loaders_fall_back_to_viper(monkeypatch):
+    """Off RP2040, or when the firmware cannot compile inline asm, the engine runs viper."""
+    import sys
+
+    from uamp.dsp import biquad_m0, stages_m0
+
+    assert biquad_m0.load() is None and stages_m0.load() is None  # not an rp2 board
+    monkeypatch.setattr(sys, "platform", "rp2")  # an rp2 "board" whose compiler has no asm
+    assert biquad_m0.load() is None and stages_m0.load() is None

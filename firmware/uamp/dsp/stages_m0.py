@@ -255,5 +255,8 @@ def load():
     if sys.platform != "rp2":
         return None
     scope = {"micropython": micropython}
-    exec(SOURCE, scope)
+    try:
+        exec(SOURCE, scope)
+    except Exception:  # noqa: BLE001 - a firmware without inline asm, or no RAM: run viper
+        return None
     return scope
