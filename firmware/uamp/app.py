@@ -113,7 +113,12 @@ class App:
     def _build_audio(self):
         i2s = self.profile["i2s"]
         self.engine = AudioEngine(
-            self.board.i2s_out(), i2s["rate"], bits=i2s["bits"], clock=self.clock
+            self.board.i2s_out(),
+            i2s["rate"],
+            bits=i2s["bits"],
+            clock=self.clock,
+            rx=self.board.i2s_in(),
+            ring_bytes=i2s["ibuf"],
         )
 
     # --- volume controller ---
@@ -191,8 +196,7 @@ class App:
         """One main-loop step: power sequencing, then the panel, then the volume ramp."""
         if self.state != RUNNING:
             self._tick_power_up()
-        else:
-            self._tick_panel()
+        self._tick_panel()
         self._tick_console()
         self.volume.tick()
 
@@ -295,7 +299,11 @@ class App:
             self.dac.mute(False)
 
     def _tick_panel(self):
-        self.panel.tick()
+        # The panel runs while the amp plays, and while it is off, so a button can wake it. It
+        # runs in the tick that finishes a power-up too: a mute it restores lands before the
+        # volume ramp starts, so nothing is heard.
+        if self.state == RUNNING or self.state == OFF:
+            self.panel.tick()
 
     def _tick_console(self):
         now = self.clock.ticks_ms()
