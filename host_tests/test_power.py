@@ -62,6 +62,14 @@ def _silent(board):
     return _measure(board, 50) == [None, None]
 
 
+def _settle(board, limit_ms=5000):
+    """Until the ramp has reached the target (a TPA6130A2 step up waits for the engine to
+    play the lower trim first, so a long rise takes a while), plus the audio's latency."""
+    volume = board.app.volume
+    board.run_until(lambda: volume.current_db == volume.target_db and not volume.waiting, limit_ms)
+    board.run_ms(50)
+
+
 def _running(name, ms=2500):
     board = SimBoard(name).boot()
     board.run_until(lambda: board.app.state == app_module.RUNNING, 1000)
@@ -101,7 +109,7 @@ def test_both_boards_play_the_tone_at_the_commanded_level():
         board = _running(name)
         for level in (-30.0, -20.0, -33.5, -7.5):
             assert board.send("vol %s\r" % level) == "vol %.1f dB\r\n" % level
-            board.run_ms(600)
+            _settle(board)
             left, right = _measure(board)
             print("%s vol %.1f: measured L %.3f R %.3f dB" % (name, level, left, right))
             assert abs(left - level) <= 0.05 and abs(right - level) <= 0.05, (name, level)
@@ -129,7 +137,7 @@ def test_gain_mode_switch_keeps_the_output_level():
         board = SimBoard(name, board_profile).boot()
         board.run_ms(2500)
         board.send("vol -12\r")
-        board.run_ms(500)
+        _settle(board)
         before = _measured_db(board, 0)
         board.app.volume.set_gain_mode("high")
         board.run_ms(20)
