@@ -3,7 +3,9 @@ the engine's report of what the audio plays (`trim_excess_db`), then the volume 
 use of it on both simulated boards, measured from the captured output plus the chips' analog
 gain, over the whole range, up and down."""
 
+from support import raises
 from uamp.audio import EFFECT_BUFFERS, SILENT_EXCESS_DB, AudioEngine
+from uamp.dsp import tone
 from uamp.dsp.gain import UNITY
 
 
@@ -152,3 +154,19 @@ def test_whole_range_up_and_down_never_overshoots():
         for target in (volume.min_db, volume.max_db, volume.min_db):
             over, step = _check("%s to %.1f" % (name, target), _sweep(board, target, 8000))
             assert over <= OVER_DB and step <= STEP_ALLOWANCE, (name, target)
+
+
+def test_engine_rate_change_recomputes_what_depends_on_the_rate():
+    port, engine = _engine()
+    engine.set_eq_band(4, "highshelf", 10000, 3.0, 0.7)
+    engine.set_crossfeed(2)
+    before = (engine.step, engine.xf[2], engine.settings.rate, engine.pregain)
+    new_port = _Port()
+    engine.set_rate(44100, new_port)
+    assert engine.rate == 44100 and engine.i2s is new_port and new_port.handler is not None
+    assert engine.step > before[0] and engine.xf[2] > before[1]  # same Hz, fewer samples
+    assert engine.settings.rate == 44100 and engine.eq_bands()[4][2] == 3.0
+    assert engine.step == tone.phase_step(engine.tone_hz, 44100)
+    for bad in (32000, "48000", None):
+        raises(ValueError, engine.set_rate, bad, _Port())
+        assert engine.rate == 44100 and engine.i2s is new_port
