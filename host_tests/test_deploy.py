@@ -4,6 +4,7 @@ copy only what changed, soft-reset, ready line; then the firmware answers throug
 SKIP_ON_MICROPYTHON = "runs make, mpremote and the virtual board from CPython"
 
 import json  # noqa: E402
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -56,17 +57,20 @@ def test_make_deploy_boots_and_answers_on_the_pty(tmp_path):
 
 
 def test_deploy_failure_is_clear(tmp_path):
-    # The ESP32 profile's chips have no drivers yet: the firmware stops at boot, and deploy
-    # must say so (with the board's traceback) instead of claiming success.
-    board = "esp32-pcm5122-tpa6130a2"
+    # A board whose boot.py puts a broken package first on the path: the firmware cannot start,
+    # and deploy must say so, with the board's traceback, instead of claiming success.
     flash, link = tmp_path / "flash", tmp_path / "tty"
-    with vboard.VirtualBoard(board=board, flash=flash, link=link):
-        code, out = make_deploy(board, link)
-    if "uamp ready: " + board in out:
-        assert code == 0  # the drivers have landed: then this is a success
-    else:
-        assert code != 0 and "deploy: the firmware failed to start" in out
-        assert "Traceback" in out
+    import mpy_build
+
+    assert not mpy_build.build("x64", tmp_path / "mpy")
+    shutil.copytree(tmp_path / "mpy" / "x64" / "uamp", flash / "uamp")  # hashes match: no copy
+    (flash / "broken" / "uamp").mkdir(parents=True)
+    (flash / "broken" / "uamp" / "__init__.py").write_text("raise ImportError('stale copy')\n")
+    (flash / "boot.py").write_text("import sys\nsys.path.insert(0, '/broken')\n")
+    with vboard.VirtualBoard(board=BOARD, flash=flash, link=link):
+        code, out = make_deploy(BOARD, link)
+    assert code != 0 and "deploy: the firmware failed to start" in out
+    assert "ImportError: stale copy" in out and "deployed" not in out
 
 
 def test_deploy_to_a_missing_port_fails_cleanly(tmp_path):

@@ -1,109 +1,330 @@
-"""Run the firmware on a simulated board and show what it does (`make sim`).
+"""`make sim`: the front panel of a virtual uamp board, in the terminal.
 
-    python tools/sim.py                      # interactive: type console commands
-    python tools/sim.py --demo               # scripted walk-through, then exit
-    python tools/sim.py --board esp32-...    # another board profile
+    python tools/sim.py [--board PROFILE]         # interactive (curses)
+    python tools/sim.py --demo [--screenshot PNG] # scripted walk-through, prints frames, exits
 
-Besides the firmware's own console commands (try `help`), lines starting with ':' drive the
-simulated hardware: `:turn N` turns the knob N detents (negative = anticlockwise), `:run MS`
-lets time pass, `:state` prints the board state, `:quit` leaves.
+The working tree's firmware is put on the virtual board's flash (build/vboard/sim-<board>/) and
+booted by tools/vboard.py. The panel shows the OLED, the volume IC's gain, amp and DAC state,
+level meters of the I2S output, and the serial console; the arrow keys turn the knob (repeat
+quickly for a fast turn, which the firmware's acceleration answers), Tab presses the knob,
+F1-F4 press the profile's buttons (F5-F8 hold them). The I2S output goes to build/sim.wav and,
+where `aplay` or `pacat` and a sound device exist, to the speakers.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
+import json
+import os
+import shutil
+import subprocess
 import sys
+import threading
+import time
+import tty
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "host_tests"))
+sys.path.insert(0, str(ROOT / "tools"))
 
-import simenv  # noqa: E402
+import panel_view  # noqa: E402
+import vboard  # noqa: E402
 
-simenv.install()
-
-from sim.simboard import SimBoard  # noqa: E402
-
-DEMO = [":state", "vol", ":turn 6", ":state", "vol -20", ":run 600", ":state", "vol loud", "help"]
-
-
-def dbfs(samples) -> str:
-    peak = max((abs(s) for s in samples), default=0)
-    return "silence" if peak == 0 else f"{20 * math.log10(peak / 32768):.1f} dBFS peak"
+FAST_REPEAT_S = 0.15  # arrow presses closer than this are one fast turn
+SLOW_EDGE_MS, FAST_EDGE_MS = 20, 5
+HOLD_MS = 1200
 
 
-def state_line(board: SimBoard) -> str:
-    parts = [f"t={board.clock.ticks_ms()} ms"]
-    amp = board.profile.get("amp_enable")
-    if amp is not None:
-        parts.append("amp " + ("on" if board.pin(amp).level() else "off"))
-    if board.dac is not None:
-        parts.append("DAC " + ("muted" if board.dac.muted() else "playing"))
-    if board.volume_ic is not None:
-        left, right = board.volume_ic.gain_db(0), board.volume_ic.gain_db(1)
-        show = lambda g: "mute" if g is None else f"{g:+.1f} dB"  # noqa: E731
-        parts.append(f"{board.profile['volume']['type'].upper()} L {show(left)} R {show(right)}")
-    recent = board.samples(0, max(0, board.i2s.captured // 4 - 4800))
-    parts.append("I2S " + dbfs(recent))
-    return " | ".join(parts)
+class FrontPanel:
+    """The virtual board plus a serial connection to it, and what the panel shows."""
+
+    def __init__(self, board: str, wav: Path):
+        profile = json.loads((ROOT / "boards" / f"{board}.json").read_text())
+        self.view = panel_view.PanelView(board, profile)
+        self.buttons = [b["name"] for b in profile.get("buttons") or []]
+        flash = ROOT / "build" / "vboard" / f"sim-{board}"
+        vboard.install_source(flash, board)
+        self.first_panel = threading.Event()
+        self.board = vboard.VirtualBoard(
+            board, flash=flash, wav=wav, on_panel=self._panel, log=self._log
+        )
+        self.wav = wav
+        self.last_arrow = (0.0, 0)
+        self.streak = 0
+        self.speaker: Speaker | None = None
+
+    def _panel(self, line: str) -> None:
+        self.view.update(line)
+        self.first_panel.set()
+
+    def _log(self, text: str) -> None:
+        self.view.note = text[-120:]
+
+    def start(self) -> FrontPanel:
+        self.board.start()
+        self.tty = os.open(self.board.tty, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        tty.setraw(self.tty)
+        return self
+
+    def stop(self) -> None:
+        if self.speaker:
+            self.speaker.stop()
+        os.close(self.tty)
+        self.board.stop()
+
+    def pump(self) -> None:
+        """Take what the board sent on its serial port into the console pane."""
+        while True:
+            try:
+                data = os.read(self.tty, 4096)
+            except (BlockingIOError, OSError):
+                return
+            if not data:
+                return
+            self.view.console.feed(data.decode(errors="replace"))
+
+    def send(self, text: str) -> None:
+        os.write(self.tty, text.encode())
+
+    # --- keys ------------------------------------------------------------------------------------
+    def arrow(self, direction: int) -> None:
+        now = time.monotonic()
+        last_time, last_dir = self.last_arrow
+        fast = direction == last_dir and now - last_time < FAST_REPEAT_S
+        self.streak = self.streak + 1 if fast else 0
+        self.last_arrow = (now, direction)
+        detents = 1 if self.streak < 3 else 2
+        edge = FAST_EDGE_MS if self.streak else SLOW_EDGE_MS
+        self.board.control(f"turn {direction * detents} {edge}")
+        self.view.note = f"knob {'+' if direction > 0 else '-'}{detents}" + (
+            " (fast)" if self.streak else ""
+        )
+
+    def button(self, index: int, hold: bool) -> None:
+        if index >= len(self.buttons):
+            self.view.note = f"this board has {len(self.buttons)} buttons"
+            return
+        name = self.buttons[index]
+        ms = HOLD_MS if hold else 120
+        self.board.control(f"hold {name} {ms}")
+        self.view.note = f"{'hold' if hold else 'press'} {name}"
 
 
-def handle(board: SimBoard, line: str) -> bool:
-    """Run one input line; returns False when the user asked to quit."""
-    words = line.split()
-    if not words:
-        return True
-    if words[0] == ":quit":
-        return False
-    try:
-        if words[0] == ":turn":
-            board.turn(int(words[1]))
-            board.run_ms(100)
-            print(f"(knob turned {words[1]} detents)")
-        elif words[0] == ":run":
-            board.run_ms(int(words[1]))
-        elif words[0] == ":state":
-            print(state_line(board))
-        elif words[0].startswith(":"):
-            print("unknown simulator command; use :turn N, :run MS, :state, :quit")
-        else:
-            print(board.send(line + "\r"), end="")
-            board.run_ms(20)
-    except (IndexError, ValueError):
-        print("usage: :turn N | :run MS | :state | :quit")
-    return True
+class Speaker:
+    """Streams the growing WAV file to aplay/pacat, when the machine has a sound device."""
+
+    def __init__(self, wav: Path, rate: int):
+        self.proc: subprocess.Popen | None = None
+        self.stopped = threading.Event()
+        player = None
+        if shutil.which("aplay") and Path("/dev/snd").exists():
+            player = ["aplay", "-q", "-t", "raw", "-f", "S16_LE", "-c", "2", "-r", str(rate)]
+        elif shutil.which("pacat") and os.environ.get("XDG_RUNTIME_DIR"):
+            player = ["pacat", "--format=s16le", "--channels=2", f"--rate={rate}"]
+        if player:
+            try:
+                self.proc = subprocess.Popen(
+                    player, stdin=subprocess.PIPE, stderr=subprocess.DEVNULL
+                )
+            except OSError:
+                self.proc = None
+        self.name = player[0] if self.proc and player else None
+        if self.proc:
+            threading.Thread(target=self._feed, args=(wav,), daemon=True).start()
+
+    def _feed(self, wav: Path) -> None:
+        offset = 44
+        while not self.stopped.is_set():
+            try:
+                with open(wav, "rb") as f:
+                    f.seek(offset)
+                    data = f.read()
+            except OSError:
+                data = b""
+            if data:
+                data = data[: len(data) // 4 * 4]
+                offset += len(data)
+                try:
+                    self.proc.stdin.write(data)
+                    self.proc.stdin.flush()
+                except (BrokenPipeError, OSError):
+                    return
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.proc:
+            self.proc.terminate()
+
+
+def interactive(panel: FrontPanel, rate: int) -> None:
+    import curses
+
+    def run(screen) -> None:
+        curses.curs_set(0)
+        screen.nodelay(True)
+        screen.timeout(40)
+        speaker = Speaker(panel.wav, rate)
+        panel.speaker = speaker
+        panel.view.note = (
+            f"audio: {panel.wav.relative_to(ROOT)} and speakers ({speaker.name})"
+            if speaker.name
+            else f"audio: {panel.wav.relative_to(ROOT)} (no sound device found)"
+        )
+        fkeys = {curses.KEY_F0 + n: n - 1 for n in range(1, 9)}
+        while True:
+            panel.pump()
+            key = screen.getch()
+            while key != -1:
+                if key == 27:  # an escape sequence curses did not know (other cursor-key mode)
+                    key = _escape(screen, curses)
+                if key in (curses.KEY_F10, 17):  # F10 or Ctrl-Q
+                    return
+                if key in (curses.KEY_RIGHT, curses.KEY_UP):
+                    panel.arrow(+1)
+                elif key in (curses.KEY_LEFT, curses.KEY_DOWN):
+                    panel.arrow(-1)
+                elif key == 9:
+                    panel.button(0, hold=False)
+                elif key == curses.KEY_BTAB:
+                    panel.button(0, hold=True)
+                elif key in fkeys:
+                    index = fkeys[key]
+                    panel.button(index % 4, hold=index >= 4)
+                elif key == 3:
+                    panel.send("\x03")
+                elif key in (10, 13, curses.KEY_ENTER):
+                    panel.send(panel.view.typed + "\r")
+                    panel.view.typed = ""
+                elif key in (curses.KEY_BACKSPACE, 127, 8):
+                    panel.view.typed = panel.view.typed[:-1]
+                elif 32 <= key < 127:
+                    panel.view.typed += chr(key)
+                key = screen.getch()
+            height, width = screen.getmaxyx()
+            screen.erase()
+            for y, line in enumerate(panel.view.render(width, height)):
+                try:
+                    screen.addstr(y, 0, line[: width - 1])
+                except curses.error:
+                    pass
+            screen.refresh()
+
+    os.environ.setdefault("ESCDELAY", "25")
+    curses.wrapper(run)
+
+
+def _escape(screen, curses) -> int:
+    """ESC [ C and ESC O C are both the right arrow, whatever mode the terminal is in."""
+    arrows = {
+        ord("A"): curses.KEY_UP,
+        ord("B"): curses.KEY_DOWN,
+        ord("C"): curses.KEY_RIGHT,
+        ord("D"): curses.KEY_LEFT,
+    }
+    if screen.getch() in (ord("["), ord("O")):
+        return arrows.get(screen.getch(), -2)
+    return -2  # a lone Esc: ignored
+
+
+def wait(panel: FrontPanel, what: str, check, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        panel.pump()
+        if check():
+            return
+        time.sleep(0.02)
+    raise TimeoutError(f"demo: {what} did not happen within {timeout:.0f} s")
+
+
+def gain_settled(panel: FrontPanel):
+    """True once the volume IC's gain is up and has not moved for 300 ms (ramp done)."""
+    seen = {"value": None, "since": 0.0}
+
+    def check() -> bool:
+        gain = (panel.view.state.get("gain_db") or [None])[0]
+        now = time.monotonic()
+        if gain != seen["value"]:
+            seen["value"], seen["since"] = gain, now
+        return gain is not None and now - seen["since"] > 0.3
+
+    return check
+
+
+def demo(panel: FrontPanel, screenshot: Path | None, started: float) -> None:
+    """A scripted walk through the front panel; prints each frame as text."""
+    view = panel.view
+    console_has = lambda text: any(text in line for line in view.console.lines)  # noqa: E731
+
+    def frame(title: str) -> None:
+        print(f"\n=== {title}")
+        print("\n".join(line.rstrip() for line in view.render(110, 30)))
+
+    wait(panel, "the ready line", lambda: console_has("uamp ready"))
+    print(f"firmware ready line seen {(time.monotonic() - started) * 1000:.0f} ms after start")
+    if "gain_db" in view.state:
+        wait(panel, "the power-on volume", gain_settled(panel))
+    else:
+        time.sleep(1.0)
+    frame("powered up")
+    panel.arrow(+1)
+    for _ in range(5):  # five presses in a row: a fast turn
+        time.sleep(0.05)
+        panel.arrow(+1)
+    time.sleep(1.5)
+    frame("after six quick presses of ->")
+    panel.send("status\r")
+    wait(panel, "the status reply", lambda: console_has("vol "))
+    panel.button(0, hold=False)
+    time.sleep(1.0)
+    frame("typed `status`, pressed the knob")
+    if screenshot:
+        import termshot
+
+        termshot.save(view.render(110, 30), screenshot)
+        print(f"\nscreenshot: {screenshot}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--board", default="pico-pcm5102a-pga2311")
-    parser.add_argument("--demo", action="store_true", help="run a scripted walk-through")
+    parser.add_argument("--demo", action="store_true", help="scripted walk-through, then exit")
+    parser.add_argument("--screenshot", type=Path, help="with --demo: save the last frame as PNG")
+    parser.add_argument("--wav", type=Path, default=ROOT / "build" / "sim.wav")
     args = parser.parse_args()
-    board = SimBoard(args.board).boot()
-    print(f"uamp simulator: board {args.board}. Booting...")
-    print(state_line(board))
-    board.run_ms(250)
-    print(state_line(board))
-    board.run_until(lambda: board.app.volume.current_db == board.app.power_on_db, 5000)
-    print(state_line(board))
-    print("ready. Console commands (help) or :turn N, :run MS, :state, :quit")
-    interactive = not args.demo and sys.stdin.isatty()
-    lines = DEMO if args.demo else sys.stdin
-    if interactive:
-        print("> ", end="", flush=True)
-    for line in lines:
-        line = line.strip()
-        if not interactive:
-            print(f"> {line}")
-        if board.i2s.captured > len(board.i2s.capture) // 2:
-            board.i2s.clear_capture()  # keep the capture rolling for long sessions
-        if not handle(board, line):
-            break
-        board.run_ms(10)
-        if interactive:
-            print("> ", end="", flush=True)
-    return 0
+    if not (ROOT / "boards" / f"{args.board}.json").exists():
+        print(f"sim: no board profile '{args.board}' in boards/", file=sys.stderr)
+        return 2
+    if not args.demo and not sys.stdin.isatty():
+        print("sim: the front panel needs a terminal; use --demo for a scripted run")
+        return 2
+    args.wav.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    panel = FrontPanel(args.board, args.wav).start()
+    code = 0
+    try:
+        if not panel.first_panel.wait(20):
+            raise TimeoutError("the virtual board sent no panel state within 20 s")
+        up_ms = (time.monotonic() - started) * 1000
+        if args.demo:
+            print(f"front panel up in {up_ms:.0f} ms (board {args.board})")
+            demo(panel, args.screenshot, started)
+        else:
+            interactive(panel, panel.view.profile["i2s"]["rate"])
+    except TimeoutError as e:
+        print(f"sim: {e}", file=sys.stderr)
+        code = 1
+    finally:
+        state = panel.view.state
+        panel.stop()
+    gain = state.get("gain_db")
+    summary = f"sim: stopped cleanly; audio in {args.wav}"
+    if gain:
+        summary += (
+            f"; volume IC at L {panel_view.show_db(gain[0])} R {panel_view.show_db(gain[1])}"
+        )
+    print(summary)
+    return code
 
 
 if __name__ == "__main__":

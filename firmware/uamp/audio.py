@@ -14,7 +14,7 @@ published to the callback in one reference assignment, so a bad value changes no
 import math
 from array import array
 
-from uamp.dsp import biquad, crossfeed, eq, output, tone
+from uamp.dsp import biquad, biquad_m0, crossfeed, eq, output, tone
 from uamp.dsp.gain import GAIN_ONE, UNITY, gain_ramp
 from uamp.dsp.pcm import I2SInput, WavSource
 
@@ -37,7 +37,7 @@ SILENT_EXCESS_DB = 200.0  # trim_excess_db() when silence is asked and something
 
 
 class AudioEngine:
-    def __init__(self, i2s, rate, bits=16, clock=None, frames=FRAMES, rx=None):
+    def __init__(self, i2s, rate, bits=16, clock=None, frames=FRAMES, rx=None, ring_bytes=0):
         if bits not in (16, 32):
             raise ValueError("output words must be 16 or 32 bits")
         _check_rate(rate)
@@ -52,7 +52,10 @@ class AudioEngine:
         self._ready = 0  # index of the filled buffer the next callback writes
         self.buffers = 0
         self.underruns = 0
-        self._late_us = 2 * frames * 1000000 // rate  # a callback this late means a gap
+        # The driver's ring buffer (ibuf) covers a late callback; later than one buffer plus the
+        # ring, and the DMA has played silence: an underrun.
+        ring_frames = ring_bytes // (bits // 4)
+        self._late_us = (2 * frames + ring_frames) * 1000000 // rate
         self._last_us = None
         # sources
         self.table = tone.make_table(TONE_DBFS)
@@ -83,6 +86,13 @@ class AudioEngine:
         self._eq_ramp = 0
         self._eq_pending = None
         self._tail = array("i", [0, 0, 0, 0])  # last two EQ output frames (L1, R1, L2, R2)
+        # On RP2040 the hand-written Thumb section replaces the viper cascade (3x fewer cycles).
+        self._thumb = biquad_m0.load()
+        if self._thumb is not None:
+            import uctypes
+
+            self._work_address = uctypes.addressof(self.work)
+            self._block = array("i", bytes(4 * biquad_m0.BLOCK_WORDS))
         # crossfeed
         self.crossfeed = 0
         self.xf = array("i", [0, 0, crossfeed.lowpass_k(700, rate), 0, 0])
@@ -360,7 +370,19 @@ class AudioEngine:
             self._eq_pending = None
             self._start_eq_ramp(pending)
         if self.active:
-            biquad.biquad_run(work, frames, self.coefs, self.eq_state, self.order, self.active)
+            if self._thumb is None:
+                biquad.biquad_run(work, frames, self.coefs, self.eq_state, self.order, self.active)
+            else:
+                biquad_m0.run_cascade(
+                    self._thumb,
+                    self._work_address,
+                    self._block,
+                    frames,
+                    self.coefs,
+                    self.eq_state,
+                    self.order,
+                    self.active,
+                )
         tail = self._tail
         n = frames * 2
         tail[0] = work[n - 2]  # one assignment each: a 4-tuple would allocate

@@ -1,0 +1,164 @@
+"""What the `make sim` front panel shows, as plain text lines (curses, --demo and screenshots).
+
+The virtual board reports board-level facts (tools/vboard.py, `panel` status lines): the OLED
+image, the volume IC's gain, the amp-enable pin, the DAC's mute, the I2S output peaks. This
+module turns them, plus the serial console's text, into lines of a given size.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+BRAILLE = 0x2800
+# Braille dot bits for the 2 x 4 pixels of one character cell (Unicode braille patterns block).
+_DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
+METER_DB = 60  # meters span -60..0 dBFS
+KEYS = [
+    "keys",
+    "<- ->  knob (repeat: faster)",
+    "Tab    press knob  S-Tab hold",
+    "F1-F4  buttons     F5-F8 hold",
+    "type, Enter: serial console",
+    "Ctrl-C: to the board",
+    "F10 or Ctrl-Q: quit",
+]
+
+
+def screen_lines(rows_hex: list[str], width: int) -> list[str]:
+    """The OLED image (hex rows from the board) as braille: 2 x 4 pixels per character."""
+    bits = [int(row, 16) for row in rows_hex]
+    cols = (width + 1) // 2
+    lines = []
+    for top in range(0, len(bits), 4):
+        out = []
+        for cx in range(cols):
+            code = 0
+            for dy in range(4):
+                if top + dy >= len(bits):
+                    break
+                row = bits[top + dy]
+                for dx in range(2):
+                    x = cx * 2 + dx
+                    if x < width and row >> (width - 1 - x) & 1:
+                        code |= _DOTS[dy][dx]
+            out.append(chr(BRAILLE + code))
+        lines.append("".join(out))
+    return lines
+
+
+def dbfs(peak: int) -> float | None:
+    return None if peak <= 0 else 20 * math.log10(peak / 32768)
+
+
+def meter(label: str, peak: int, width: int) -> str:
+    level = dbfs(peak)
+    filled = 0 if level is None else round(width * max(0.0, 1 + level / METER_DB))
+    text = "  -inf" if level is None else f"{level:6.1f}"
+    return f"{label} {'█' * filled}{'·' * (width - filled)} {text} dBFS"
+
+
+def show_db(value) -> str:
+    return "mute" if value is None else f"{value:+.1f} dB"
+
+
+class Console:
+    """The serial console's scrollback, fed with what the board sends."""
+
+    ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+    def __init__(self, keep: int = 400):
+        self.lines = [""]
+        self.keep = keep
+
+    def feed(self, text: str) -> None:
+        for ch in self.ANSI.sub("", text):
+            if ch == "\n":
+                self.lines.append("")
+            elif ch == "\r":
+                continue  # lines end in \r\n; a lone \r is rare enough to ignore
+            elif ch in "\x08\x7f":
+                self.lines[-1] = self.lines[-1][:-1]
+            elif ch >= " " or ch == "\t":
+                self.lines[-1] += ch
+        del self.lines[: -self.keep]
+
+    def tail(self, count: int) -> list[str]:
+        return self.lines[-count:] if count > 0 else []
+
+
+class PanelView:
+    def __init__(self, board: str, profile: dict):
+        self.board = board
+        self.profile = profile
+        self.state: dict = {}
+        self.console = Console()
+        self.typed = ""
+        self.note = ""  # one line of feedback: last key action, speakers, errors
+
+    def update(self, line: str) -> None:
+        try:
+            state = json.loads(line)
+        except ValueError:
+            return
+        if "screen" not in state and "screen" in self.state:
+            state["screen"] = self.state["screen"]  # the image comes less often than meters
+        self.state = state
+
+    def oled_block(self) -> list[str]:
+        display = self.profile.get("display")
+        if not display:
+            return ["┌─ no display " + "─" * 8 + "┐", "│" + " " * 21 + "│", "└" + "─" * 21 + "┘"]
+        width, height = display["width"], display["height"]
+        cols = width // 2
+        title = f"─ OLED {display['type'].upper()} {width}x{height} "
+        top = "┌" + title + "─" * (cols - len(title)) + "┐"
+        rows = self.state.get("screen")
+        body = screen_lines(rows, width) if rows else [" " * cols] * (height // 4)
+        return [top] + ["│" + line + "│" for line in body] + ["└" + "─" * cols + "┘"]
+
+    def facts_block(self, width: int) -> list[str]:
+        s = self.state
+        lines = [f"uamp virtual board: {self.board}", ""]
+        if not s:
+            return lines + ["booting..."]
+        vol = self.profile["volume"]["type"].upper()
+        if "gain_db" in s:
+            left, right = s["gain_db"]
+            lines.append(f"{vol:9} L {show_db(left):>9}  R {show_db(right):>9}")
+        else:
+            lines.append(f"{vol:9} (digital volume)")
+        amp = s.get("amp")
+        dac = s.get("dac_muted")
+        lines.append(
+            "amp "
+            + ("on " if amp else "off" if amp is not None else "n/a")
+            + "   DAC "
+            + ("muted" if dac else "playing" if dac is not None else "?")
+            + f"   t {s.get('t', 0) / 1000:6.1f} s"
+        )
+        peaks = s.get("peaks", [0, 0])
+        bar = max(8, min(24, width - 24))
+        lines.append(meter("L", peaks[0], bar))
+        lines.append(meter("R", peaks[1], bar))
+        lines.append(f"MCU late by {s.get('lag_ms', 0)} ms at most")
+        return lines + [""] + KEYS
+
+    def render(self, width: int, height: int) -> list[str]:
+        oled = self.oled_block()
+        oled_w = max(len(line) for line in oled)
+        if width >= oled_w + 34:
+            facts = self.facts_block(width - oled_w - 2)
+            top = []
+            for i in range(max(len(oled), len(facts))):
+                left = oled[i] if i < len(oled) else " " * oled_w
+                right = facts[i] if i < len(facts) else ""
+                top.append(left.ljust(oled_w) + "  " + right)
+        else:
+            top = oled + self.facts_block(width)
+        room = max(3, height - len(top) - 3)
+        rule = "─ serial console " + "─" * max(0, width - 17)
+        bottom = [rule] + self.console.tail(room) + [self.note, "> " + self.typed]
+        lines = [line[:width] for line in top + bottom]
+        return lines[:height] if len(lines) > height else lines
