@@ -25,6 +25,7 @@ class FakeVolume:
         self.current_db = min_db
         self.muted = True
         self.balance_db = 0.0
+        self.gains = {"low": 0.0, "high": 12.0}
         self.gain_modes = ("low", "high")
         self.gain_mode = "low"
         self.fault = None
@@ -52,9 +53,16 @@ class FakeVolume:
             raise ValueError("balance must be -12..12 dB")
         self.balance_db = float(db)
 
+    @property
+    def mode_gain_db(self):
+        return self.gains[self.gain_mode]
+
     def set_gain_mode(self, name):
+        """Like the real one: the volume moves the other way, so the output level stays."""
         if name not in self.gain_modes:
             raise ValueError("unknown gain mode")
+        self.target_db -= self.gains[name] - self.mode_gain_db
+        self.target_db = max(self.min_db, min(self.max_db, self.target_db))
         self.gain_mode = name
 
     def tick(self):

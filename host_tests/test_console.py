@@ -106,6 +106,8 @@ def test_volume_commands():
     assert rig.send("mute on\r") == "mute on\r\n" and vol.muted
     assert rig.send("mute toggle\r") == "mute off\r\n" and not vol.muted
     assert rig.send("gain high\r").startswith("gain high") and vol.gain_mode == "high"
+    assert vol.target_db == -30.5  # the volume moved down by the mode's 12 dB: same output
+    rig.send("vol -18.5\r")
     assert rig.send("bal 2.5\r") == "bal 2.5 dB\r\n" and vol.balance_db == 2.5
     assert rig.send("limit -25\r").startswith("limit -25.0 dB") and vol.max_db == -25
     assert vol.target_db == -25  # the cap pulled the level down
@@ -123,7 +125,7 @@ def test_engine_commands():
     assert rig.send("xfeed on\r") == "xfeed 2\r\n"  # back to the last level
     assert rig.send("eq on\r").startswith("eq on") and eng.eq_enabled
     out = rig.send("eq band 2 lowshelf 120 -3 0.7\r")
-    assert "2: lowshelf 120.0 -3.0 0.7" in out
+    assert "2: lowshelf 120 Hz -3.0 dB Q 0.70" in out
     assert eng.bands[1] == ["lowshelf", 120.0, -3.0, 0.7]
     assert "saved (5 bands)" in rig.send("eq save mine\r")
     assert rig.send("eq preset harman\r").startswith("eq on (preset harman)")
@@ -305,3 +307,35 @@ def test_volume_commands_on_the_real_controller():
     assert vol.balance_db == 3.0 and vol.gain_mode == "high" and vol.max_db == -26
     assert vol.target_db == -36  # the saved level, below the power-on cap of -30
     assert vol.mode_gain_db == 10  # the relay's gain, after the volume stage
+
+
+def test_engine_commands_on_the_real_engine():
+    from sim.flashfs import FlashFS
+
+    board = SimBoard("pico-pcm5102a-pga2311").boot()
+    board.run_until(lambda: board.app.volume.current_db == -30, 5000)
+    eng = board.app.engine
+    preset = eng.eq_presets[-1]
+    assert board.send("input white\r").startswith("input white") and eng.input_name == "white"
+    assert board.send("eq preset %s\r" % preset).startswith("eq off (preset %s)" % preset)
+    assert board.send("eq on\r").startswith("eq on") and eng.eq_enabled
+    assert "2: peak 2500 Hz +3.0 dB Q 1.40" in board.send("eq band 2 peak 2500 3 1.4\r")
+    assert board.send("eq save mine\r").startswith("eq preset 'mine' saved")
+    assert board.send("bass 4\r") == "bass 4.0 dB\r\n" and eng.bass_db == 4
+    assert board.send("xfeed 1\r") == "xfeed 1\r\n" and eng.crossfeed == 1
+    before = json.loads(board.send("status --json\r"))
+    for bad in ("bass 20", "eq band 9 peak 1000 0 1", "eq band 1 peak 30000 0 1", "xfeed 9"):
+        out = board.send(bad + "\r")
+        assert out.startswith("error:") and out.count("\r\n") == 1, (bad, out)
+    after = json.loads(board.send("status --json\r"))
+    before.pop("uptime")
+    after.pop("uptime")
+    assert before == after
+    band = eng.eq_bands()[1]
+    board.send("save\r")
+    again = SimBoard("pico-pcm5102a-pga2311", flash=FlashFS(board.flash.image())).boot()
+    again.run_ms(500)
+    e2 = again.app.engine
+    assert e2.input_name == "white" and e2.eq_enabled and e2.bass_db == 4 and e2.crossfeed == 1
+    assert e2.eq_bands()[1] == band
+    assert "mine" in again.send("eq preset\r")

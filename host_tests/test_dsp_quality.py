@@ -215,3 +215,72 @@ def test_analyze_renders_the_response_png(tmp_path):
     )
     assert _analyze().response(args) == 0
     assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def _zero_crossings(x):
+    return int(np.sum((x[:-1] < 0) & (x[1:] >= 0)))
+
+
+def test_generator_sweep_rises_and_noise_is_pink():
+    o = Offline(bits=32)
+    eng = o.engine
+    eng.set_sweep(100, 10000, 2.0)
+    eng.select_input("sweep")
+    o.settle(20)  # the input switch fades out and in
+    first, _ = o.run(19)  # ~0.1 s each
+    o.run(150)
+    later, _ = o.run(19)
+    assert _zero_crossings(later) > 3 * _zero_crossings(first) > 0
+    eng.select_input("pink")
+    o.settle(40)
+    x, right = o.run(400)
+    assert np.array_equal(x, right)
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
+    freqs = np.fft.rfftfreq(len(x), 1 / RATE)
+
+    def band_db(lo):
+        sel = (freqs >= lo) & (freqs < 2 * lo)
+        return 10 * math.log10(np.sum(spectrum[sel]))
+
+    per_octave = [band_db(lo) - band_db(2 * lo) for lo in (125, 250, 500, 1000, 2000, 4000)]
+    assert all(abs(d) < 1.5 for d in per_octave), per_octave  # pink: equal power per octave
+    eng.select_input("white")
+    o.settle(40)
+    x, _ = o.run(400)
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
+    assert abs(band_db(250) - band_db(4000) + 10 * math.log10(16)) < 1.5  # flat per Hz
+
+
+def test_wav_mono_16bit_plays_on_both_channels_and_bad_files_change_nothing():
+    import io
+
+    from support import raises
+
+    x = sine(1000, 0.512, RATE, -6)
+    o = Offline(bits=32, wav=wav_bytes(x, bits=16))
+    o.settle(40)
+    left, right = o.run(20)
+    assert np.array_equal(left, right)
+    assert abs(20 * math.log10(np.max(np.abs(left))) + 6) < 0.1
+    eng = o.engine
+    for bad in (
+        b"not a wav file at all",
+        wav_bytes(x, rate=44100),  # rate differs from the output's
+        wav_bytes(x, bits=32)[:36],  # truncated: no data chunk
+    ):
+        raises(ValueError, eng.open_wav, io.BytesIO(bad))
+    assert eng.input_name == "wav"
+    again, _ = o.run(20)
+    assert np.max(np.abs(again)) > 0.4  # still playing the good file
+
+
+def test_other_rates_and_word_lengths():
+    for rate in (44100, 96000):
+        for bits in (16, 32):
+            o = Offline(bits=bits, rate=rate)
+            o.engine.set_tone(997, -1.0)
+            o.engine.set_bass(3)
+            o.settle(60)
+            left, _ = o.run(int(rate * 0.2) // 256)
+            assert thd_n_db(left, 997, rate) < (-88 if bits == 16 else -120), (rate, bits)
+            assert abs(_zero_crossings(left) - 997 * len(left) / rate) <= 1

@@ -138,10 +138,14 @@ def test_board_headphone_caps_the_volume_on_first_boot():
     assert status["headphone"] == "iem" and status["spl_db"] == round(app.spl_db(), 1)
     out = rig.send("hp\r")
     assert "dB SPL at 0 dBFS" in out and "iem: 16 ohm" in out
-    # Levels are output levels: a gain mode does not move the SPL cap.
+    # The volume is before the gain mode's gain: 'high' (+12 dB) lowers the cap by 12 dB.
     cap = app.volume.max_db
+    spl = app.spl_db()
     rig.send("gain high\r")
-    assert app.volume.max_db == cap
+    rig.run_ms(20)  # the app re-caps once the new mode is in effect
+    assert app.volume.max_db == cap - 12
+    rig.send("vol 0\r")
+    assert abs(app.spl_db() - spl) < 0.01  # the same loudest level in either mode
     rig.send("hp off\r")
     assert app.volume.max_db == 0 and app.spl_db() is None
 
@@ -199,3 +203,24 @@ def test_the_real_panel_menu_selects_a_headphone():
     assert board.app.headphone.name == "hd600" and board.app.volume.max_db > iem_cap
     choice.step(-1)
     assert board.app.headphone is None and board.app.spl_db() is None
+
+
+def test_spl_cap_follows_the_real_gain_relay():
+    profile = _pico_with_headphone(dict(IEM, max_spl_db=110))
+    profile["gain"] = {"high_db": 12, "relay": 8}
+    board = SimBoard(board_profile=profiles.validate(profile)).boot()
+    board.run_until(lambda: board.app.volume.current_db == -30, 5000)
+    app = board.app
+    low_cap = app.volume.max_db
+    board.send("vol 0\r")
+    board.run_ms(1500)
+    loudest = app.spl_db()
+    assert loudest <= 110 and low_cap < -20
+    board.send("gain high\r")
+    board.run_ms(1500)
+    assert app.volume.mode_gain_db == 12 and board.pin(8).level() == 1
+    assert app.volume.max_db == low_cap - 12
+    assert abs(app.spl_db() - loudest) < 0.01  # same loudness, 12 dB less volume
+    board.send("vol 0\r")
+    board.run_ms(500)
+    assert app.spl_db() <= 110

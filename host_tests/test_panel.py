@@ -1,44 +1,32 @@
-"""The front panel on the simulated Pico: knob, buttons, menu, idle display, LED, reset flow.
+"""The front panel on the simulated boards: knob, buttons, menu, idle display, LED, reset flow.
 
-Pins are driven as a person would; results are read from the simulated chips (PGA2311 gain,
-SSD1306 screen, LED pin). Names other parts do not offer yet come from panel_fakes.augment."""
+Pins are driven as a person would, against the real volume controller, audio engine and
+settings; results are read where a listener would notice them: the chip models (PGA2311 gain,
+relay pin, SSD1306 screen, LED) and the captured I2S output."""
 
-import json
+import io
+import struct
 
-from panel_fakes import augment
+from panel_rig import (
+    PICO,
+    RELAY_PIN,
+    SettingsSpy,
+    edit_item,
+    led,
+    level_db,
+    open_menu,
+    running,
+    with_gain,
+)
 
-from sim.simboard import SimBoard, profile_path
-from uamp import profile as profiles
+from sim.simboard import SimBoard
 from uamp.app import App
 from uamp.board import Board
+from uamp.dsp import eq
 from uamp.encoder import Accelerator
+from uamp.ui import menu as menus
 from uamp.ui import panel as panel_module
 from uamp.ui.panel import Panel
-
-PICO = "pico-pcm5102a-pga2311"
-
-
-def _profile(edit=None):
-    with open(profile_path(PICO)) as f:
-        data = json.loads(f.read())
-    if edit is not None:
-        edit(data)
-    return profiles.validate(data, PICO)
-
-
-def _with_gain(data):
-    data["gain"] = {"high_db": 12}
-
-
-def _running(edit=None, held=None):
-    board = SimBoard(PICO, _profile(edit), held_buttons=() if held is None else (held,))
-    board.boot()
-    board.run_until(lambda: board.app.volume.current_db == board.app.power_on_db, 5000)
-    return board
-
-
-def _led(board):
-    return board.pin(board.profile["led"]).level()
 
 
 def _screen_has_text(board, rows):
@@ -48,7 +36,7 @@ def _screen_has_text(board, rows):
 
 
 def test_slow_turns_are_exact_half_db_steps():
-    board = _running()
+    board = running()
     start = board.app.volume.target_db
     board.turn(7)
     assert board.app.volume.target_db == start + 3.5
@@ -59,7 +47,7 @@ def test_slow_turns_are_exact_half_db_steps():
 
 
 def test_fast_flick_is_capped_in_db_per_second_and_count_is_exact():
-    board = _running()
+    board = running()
     volume = board.app.volume
     volume.set_db(-80)
     board.run_ms(2000)
@@ -84,7 +72,7 @@ def test_fast_flick_is_capped_in_db_per_second_and_count_is_exact():
 
 
 def test_fast_turn_down_is_not_limited():
-    board = _running()
+    board = running()
     volume = board.app.volume
     start = volume.target_db
     board.turn(-40, ms_per_edge=1)
@@ -103,89 +91,147 @@ def test_turns_during_power_up_are_dropped():
 
 
 def test_mute_button_mutes_the_chip_and_lights_the_led():
-    board = _running()
-    assert _led(board) == 0
+    board = running()
+    assert led(board) == 0
     board.press("mute")
     board.run_ms(300)
     assert board.app.volume.muted and board.volume_ic.gain_db(0) is None
-    assert _led(board) == 1
+    assert led(board) == 1
     board.press("mute")
     board.run_ms(300)
     assert not board.app.volume.muted and board.volume_ic.gain_db(0) is not None
-    assert _led(board) == 0
+    assert led(board) == 0
 
 
-def test_menu_drives_the_parts_and_saves():
-    board = _running(_with_gain)
-    volume_x, engine_x, settings = augment(board)
-    board.press("push")
+def test_menu_lists_what_the_real_parts_offer():
+    board = running(PICO, with_gain)
+    labels = open_menu(board)
     assert board.app.panel.mode == panel_module.MENU
-    menu = board.app.panel.menu
-    labels = [label for label, _ in menu.rows()]
-    for wanted in ("Input", "Gain", "Bass", "EQ preset", "EQ bands", "Crossfeed", "Balance"):
+    for wanted in ("Input", "Gain", "Bass", "EQ preset", "EQ", "EQ bands", "Crossfeed"):
         assert wanted in labels, labels
-    for wanted in ("Max volume", "Brightness", "Knob limit", "About"):
+    for wanted in ("Balance", "Headphone", "Max volume", "Brightness", "Knob limit", "About"):
         assert wanted in labels, labels
-    board.turn(labels.index("Gain"))
-    board.press("push")  # edit
-    before = board.app.volume.gain_mode
-    board.turn(1)
-    assert board.app.volume.gain_mode != before
-    changes = settings.changes
-    board.press("push")  # done
-    assert settings.changes == changes + 1
-    screen = board.settle_screen()
-    assert screen.lit() > 300
+    assert "Gain" not in open_menu(running(PICO))  # the shipped Pico has no gain section
     board.hold("push", 900)  # long press leaves the menu
     assert board.app.panel.mode == panel_module.MAIN
 
 
-def test_menu_eq_band_and_balance_edits():
-    board = _running()
-    _, engine_x, _ = augment(board)
-    board.press("push")
-    labels = [label for label, _ in board.app.panel.menu.rows()]
+def test_gain_item_switches_the_relay_and_keeps_the_output_level():
+    board = running(PICO, with_gain)
+    spy = SettingsSpy(board.app)
+    before = level_db(board)
+    ic_before = board.volume_ic.gain_db(0)
+    labels = open_menu(board)
+    board.turn(labels.index("Gain"))
+    board.press("push")  # edit
+    board.turn(1)
+    assert board.app.volume.gain_mode == "high"
+    changes = spy.changes
+    board.press("push")  # done: one save request per edit
+    assert spy.changes == changes + 1
+    board.run_ms(500)
+    assert board.pin(RELAY_PIN).level() == 1
+    assert board.volume_ic.gain_db(0) == ic_before - 12  # the relay's 12 dB came off the IC
+    assert abs(level_db(board) - before) <= 0.1  # what the listener hears stays
+    assert board.settle_screen().lit() > 300
+
+
+def test_input_item_switches_the_engine_source():
+    board = running()
+    assert board.app.engine.input_name == "tone" and level_db(board) is not None
+    labels = open_menu(board)
+    sources = board.app.engine.inputs
+    edit_item(board, "Input", sources.index("silence") - sources.index("tone"), labels)
+    board.run_ms(300)  # the engine fades out, swaps and fades in
+    assert board.app.engine.input_name == "silence"
+    assert level_db(board) < -100  # the output dither alone
+    edit_item(board, "Input", sources.index("tone") - sources.index("silence"), labels)
+    board.run_ms(300)
+    assert abs(level_db(board) - board.app.power_on_db) <= 0.1
+
+
+def test_eq_band_cut_and_eq_switch_reach_the_output():
+    board = running()
+    before = level_db(board)
+    labels = open_menu(board)
+    assert board.app.engine.eq_enabled is False  # the default
+    edit_item(board, "EQ", 1, labels)
+    assert board.app.engine.eq_enabled is True
     board.turn(labels.index("EQ bands"))
-    board.press("push")  # opens the submenu: "< back", then one row per band
-    board.turn(2)  # band 2
+    board.press("push")  # the submenu: "< back", then one row per band
+    bands = board.app.engine.eq_bands()
+    band = [b[1] for b in bands].index(1000)  # a band on the 1 kHz test tone
+    board.turn(band + 1)
     board.press("push")
-    board.turn(3)
+    board.turn(-12)  # -6 dB
     board.press("push")
-    assert board.app.engine.eq_bands()[1][2] == 1.5
-    board.turn(-5)
+    assert board.app.engine.eq_bands()[band][2] == -6.0
+    board.turn(-(band + 1))
     board.press("push")  # back to the top level
-    board.turn(labels.index("Balance") - labels.index("EQ bands"))
-    board.press("push")
-    board.turn(-2)
-    board.press("push")
+    board.turn(-labels.index("EQ bands"))
+    board.run_ms(300)  # coefficients ramp over 16 buffers
+    assert abs(level_db(board) - (before - 6.0)) <= 0.2
+    edit_item(board, "EQ", -1, labels)
+    assert board.app.engine.eq_enabled is False
+    board.run_ms(300)
+    assert abs(level_db(board) - before) <= 0.2
+    assert board.app.panel.status.eq_preset == "off"
+
+
+def test_eq_preset_and_bass_items_load_the_engine_and_keep_headroom():
+    board = running()
+    before = level_db(board)
+    labels = open_menu(board)
+    edit_item(board, "Bass", 6, labels)
+    assert board.app.engine.bass_db == 6
+    board.run_ms(300)
+    # A boost never clips: the engine lowers its pre-gain by the boost, so the 1 kHz tone
+    # (an octave and more above the 100 Hz shelf) comes out about 6 dB quieter.
+    assert -6.5 <= level_db(board) - before <= -5.0
+    edit_item(board, "Bass", -6, labels)
+    edit_item(board, "EQ preset", 1, labels)
+    engine = board.app.engine
+    assert engine.eq_preset in engine.eq_presets and engine.eq_enabled  # chosen: heard
+    assert [tuple(b) for b in engine.eq_bands()] == [
+        tuple(b) for b in eq.PRESETS[engine.eq_preset]
+    ]
+    board.hold("push", 900)  # back to the main screen, which names the preset
+    board.settle_screen()
+    assert board.app.panel.status.eq_preset == engine.eq_preset
+
+
+def test_crossfeed_and_balance_items():
+    board = running()
+    labels = open_menu(board)
+    edit_item(board, "Crossfeed", 2, labels)
+    assert board.app.engine.crossfeed == 2
+    edit_item(board, "Balance", -2, labels)
     assert board.app.volume.balance_db == -1.0
+    board.run_ms(300)
+    # Left louder: the right channel of the volume IC is 1 dB down.
+    assert board.volume_ic.gain_db(1) == board.volume_ic.gain_db(0) - 1.0
 
 
 def test_menu_refused_value_keeps_the_old_one_and_says_why():
-    board = _running()
-    _, engine_x, _ = augment(board)
-    real = board.app.engine._real
-    real_set_bass = real.set_bass
+    # Every real part's range matches its menu item, so the refusal path is checked on a menu
+    # of its own: a setter that refuses above 10.
+    kept = [0]
 
-    def set_bass_up_to_10(db):  # an engine that refuses above 10 dB
-        if db > 10:
-            raise ValueError("bass must be at most 10 dB")
-        real_set_bass(db)
+    def set_up_to_10(value):
+        if value > 10:
+            raise ValueError("at most 10")
+        kept[0] = value
 
-    real.set_bass = set_bass_up_to_10
-    board.press("push")
-    labels = [label for label, _ in board.app.panel.menu.rows()]
-    board.turn(labels.index("Bass"))
-    board.press("push")
+    item = menus.Number("Level", lambda: kept[0], set_up_to_10, 0, 12, 1, "%d")
+    menu = menus.Menu("menu", [item], lambda: None)
+    menu.push()
     for _ in range(11):
-        board.turn(1)
-    assert board.app.engine.bass_db == 10
-    assert "bass" in board.app.panel.menu.title()
+        menu.turn(1)
+    assert kept[0] == 10 and menu.title() == "at most 10" and menu.editing
 
 
 def test_max_volume_item_lowers_the_cap():
-    board = _running()
-    augment(board)
+    board = running()
     board.press("push")
     labels = [label for label, _ in board.app.panel.menu.rows()]
     board.turn(labels.index("Max volume"))
@@ -201,7 +247,7 @@ def test_max_volume_item_lowers_the_cap():
 
 
 def test_menu_times_out_to_main_screen():
-    board = _running()
+    board = running()
     board.press("push")
     assert board.app.panel.mode == panel_module.MENU
     board.run_ms(Panel.MENU_TIMEOUT_MS + 100)
@@ -209,7 +255,7 @@ def test_menu_times_out_to_main_screen():
 
 
 def test_display_dims_then_blanks_then_wakes_on_input():
-    board = _running(lambda p: p["display"].update({"dim_s": 5, "blank_s": 10}))
+    board = running(PICO, lambda p: p["display"].update({"dim_s": 5, "blank_s": 10}))
     oled = board.display
     assert oled.on and oled.contrast == board.app.panel._contrast()
     board.run_ms(5100)
@@ -224,17 +270,17 @@ def test_display_dims_then_blanks_then_wakes_on_input():
 
 
 def test_board_without_display_works_with_led():
-    board = _running(lambda p: p.pop("display"))
+    board = running(PICO, lambda p: p.pop("display"))
     assert board.screen() is None and board.app.panel.display is None
     start = board.app.volume.target_db
     board.turn(2)
     assert board.app.volume.target_db == start + 1.0
     board.press("mute")
-    assert board.app.volume.muted and _led(board) == 1
+    assert board.app.volume.muted and led(board) == 1
 
 
 def test_display_fault_leaves_the_amp_working():
-    board = _running()
+    board = running()
     board.display.fail = 5  # the OLED stops acknowledging (unplugged)
     board.turn(2)
     board.run_ms(200)
@@ -253,8 +299,8 @@ def test_display_missing_at_boot_is_not_fatal():
 
 
 def test_hold_at_boot_then_confirm_on_screen_resets_settings():
-    board = _running(held="push")
-    _, _, settings = augment(board)
+    board = running(PICO, held="push")
+    settings = SettingsSpy(board.app)
     board.run_ms(Panel.FACTORY_HOLD_MS)
     assert board.app.panel.mode == panel_module.CONFIRM
     board.button_up("push")
@@ -268,8 +314,8 @@ def test_hold_at_boot_then_confirm_on_screen_resets_settings():
 
 
 def test_hold_at_boot_answered_no_changes_nothing():
-    board = _running(held="push")
-    _, _, settings = augment(board)
+    board = running(PICO, held="push")
+    settings = SettingsSpy(board.app)
     board.run_ms(Panel.FACTORY_HOLD_MS)
     board.button_up("push")
     board.run_ms(100)
@@ -278,8 +324,8 @@ def test_hold_at_boot_answered_no_changes_nothing():
 
 
 def test_short_hold_at_boot_is_an_ordinary_boot():
-    board = _running(held="push")
-    _, _, settings = augment(board)
+    board = running(PICO, held="push")
+    settings = SettingsSpy(board.app)
     board.run_ms(500)
     board.button_up("push")
     board.run_ms(1000)
@@ -287,8 +333,8 @@ def test_short_hold_at_boot_is_an_ordinary_boot():
 
 
 def test_reset_confirm_times_out():
-    board = _running(held="push")
-    _, _, settings = augment(board)
+    board = running(PICO, held="push")
+    settings = SettingsSpy(board.app)
     board.run_ms(Panel.FACTORY_HOLD_MS)
     board.button_up("push")
     board.run_ms(Panel.CONFIRM_TIMEOUT_MS + 100)
@@ -296,8 +342,8 @@ def test_reset_confirm_times_out():
 
 
 def test_reset_by_second_hold_without_display():
-    board = _running(lambda p: p.pop("display"), held="push")
-    _, _, settings = augment(board)
+    board = running(PICO, lambda p: p.pop("display"), held="push")
+    settings = SettingsSpy(board.app)
     board.run_ms(Panel.FACTORY_HOLD_MS)
     assert board.app.panel.mode == panel_module.CONFIRM_HOLD
     board.button_up("push")
@@ -305,64 +351,86 @@ def test_reset_by_second_hold_without_display():
     blinks = set()
     for _ in range(10):
         board.run_ms(50)
-        blinks.add(_led(board))
+        blinks.add(led(board))
     assert blinks == {0, 1}  # the LED blinks fast while the request waits
     board.hold("push", Panel.FACTORY_HOLD_MS + 100)
     assert settings.resets == 1 and board.app.panel.mode == panel_module.MAIN
 
 
 def _extra_buttons(p):
-    _with_gain(p)
-    p["buttons"][1]["long"] = "standby"
+    with_gain(p)
     p["buttons"][1]["double"] = "input"
     p["buttons"].append({"name": "gain", "pin": 20, "action": "gain", "long": "eq"})
 
 
-def test_profile_actions_input_gain_eq_standby():
-    board = _running(_extra_buttons)
-    _, engine_x, _ = augment(board)
+def _zero_crossings(board, ms):
+    board.i2s.clear_capture()
+    board.run_ms(ms)
+    samples = board.samples(0)
+    return sum(1 for i in range(1, len(samples)) if (samples[i - 1] < 0) != (samples[i] < 0))
+
+
+def test_profile_actions_input_gain_eq():
+    board = running(PICO, _extra_buttons)
     app = board.app
+    assert app.engine.input_name == "tone" and _zero_crossings(board, 100) >= 190  # 1 kHz
     board.press("mute", after_ms=50)
-    first = app.engine.inputs.index(app.engine.input_name)
-    board.press("mute", after_ms=400)  # a double press: next input
-    assert app.engine.input_name == app.engine.inputs[first + 1] and not app.volume.muted
+    board.press("mute", after_ms=400)  # a double press: next input, the 20 Hz..20 kHz sweep
+    assert app.engine.input_name == app.engine.inputs[1] == "sweep" and not app.volume.muted
+    assert _zero_crossings(board, 100) <= 10  # the sweep starts at 20 Hz
     board.press("gain")
     assert app.volume.gain_mode == "high"
+    board.run_ms(300)
+    assert board.pin(RELAY_PIN).level() == 1
     presets = app.engine.eq_presets
-    before = presets.index(app.engine.eq_preset) if app.engine.eq_preset in presets else -1
-    board.hold("gain", 900)
-    assert app.engine.eq_preset == presets[(before + 1) % len(presets)]
-    board.hold("mute", 900)  # long: standby
-    assert app.panel.mode == panel_module.STANDBY and app.volume.muted
-    assert not board.display.on
-    board.turn(3)  # the knob does nothing in standby
-    board.hold("mute", 900)
-    assert app.panel.mode == panel_module.MAIN and not app.volume.muted and board.display.on
+    assert not app.engine.eq_enabled
+    seen = []
+    for _ in range(len(presets) + 1):  # long presses: off -> every preset in turn -> off
+        board.hold("gain", 900)
+        board.run_ms(100)
+        seen.append(app.panel.status.eq_preset)
+        assert app.engine.eq_enabled == (seen[-1] != "off")
+    assert seen == list(presets) + ["off"], seen
+
+
+def _square_wav(frames, half_period, rate=48000):
+    """A full-scale square wave (a hot master) as a mono 16-bit WAV file in memory."""
+    data = bytearray(2 * frames)
+    for i in range(frames):
+        struct.pack_into("<h", data, 2 * i, 32767 if (i // half_period) % 2 == 0 else -32767)
+    header = b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt "
+    header += struct.pack("<IHHIIHH", 16, 1, 1, rate, 2 * rate, 2, 16)
+    return io.BytesIO(header + b"data" + struct.pack("<I", len(data)) + data)
 
 
 def test_clip_indicator_on_screen_and_led():
-    board = _running()
-    _, engine_x, _ = augment(board)
+    board = running()
+    engine = board.app.engine
     board.run_ms(200)
-    board.app.engine._real.out_state[2] += 3  # as the output kernel counts 3 clipped samples
-    board.run_ms(60)
-    led = set()
+    assert engine.clip_count == 0 and not board.app.panel.status.clipping
+    engine.open_wav(_square_wav(4800, 240))  # the dither takes full-scale samples over
+    engine.select_input("wav")
+    board.run_ms(300)
+    assert engine.clip_count > 0  # the output kernel counted real clipped samples
+    blinks = set()
     for _ in range(6):
         board.run_ms(50)
-        led.add(_led(board))
-    assert led == {0, 1}
+        blinks.add(led(board))
+    assert blinks == {0, 1}
     assert board.app.panel.status.clipping
-    board.run_ms(Panel.CLIP_HOLD_MS + 200)
+    engine.select_input("tone")
+    board.run_ms(Panel.CLIP_HOLD_MS + 300)
     assert not board.app.panel.clipping(board.clock.ticks_ms())
+    assert not board.app.panel.status.clipping
 
 
 def test_headphone_item_selects_a_profile_and_caps_the_volume():
-    board = _running()
-    spy = augment(board)[2]
+    board = running()
+    spy = SettingsSpy(board.app)
     reply = board.send("hp add iem 16 120 mw\r")
     assert "error" not in reply, reply
     board.send("hp off\r")
-    assert board.app.headphone is None
+    assert board.app.headphone is None and board.app.panel.status.spl_db is None
     uncapped = board.app.volume.max_db
     board.press("push")
     labels = [label for label, _ in board.app.panel.menu.rows()]
@@ -371,8 +439,14 @@ def test_headphone_item_selects_a_profile_and_caps_the_volume():
     board.turn(1)
     board.press("push")
     assert board.app.headphone is not None and board.app.headphone.name == "iem"
-    assert board.app.volume.max_db < uncapped  # a sensitive IEM lowers the cap in force
+    cap = board.app.volume.max_db
+    assert cap < uncapped  # a sensitive IEM lowers the cap in force
     assert spy.changes >= 1
+    board.hold("push", 900)
+    board.turn(80, ms_per_edge=2)  # a flick all the way up stops at the IEM's cap
+    board.run_ms(4000)
+    assert board.volume_ic.gain_db(0) <= cap
+    assert board.app.panel.status.spl_db == board.app.spl_db() is not None
 
 
 def test_esp32_board_shares_its_i2c_bus_with_the_display():
@@ -387,7 +461,7 @@ def test_esp32_board_shares_its_i2c_bus_with_the_display():
 
 
 def test_brightness_item_sets_the_oled_contrast():
-    board = _running()
+    board = running()
     board.press("push")
     labels = [label for label, _ in board.app.panel.menu.rows()]
     board.turn(labels.index("Brightness"))
@@ -399,9 +473,9 @@ def test_brightness_item_sets_the_oled_contrast():
 
 
 def test_chip_fault_is_shown_on_the_main_screen():
-    board = _running()
+    board = running()
     board.app.volume.fail(OSError(5))
     board.settle_screen()
     note = board.app.panel.status.note
     assert note is not None and note.startswith("fault: volume chip")
-    assert board.app.volume.muted and _led(board) == 1
+    assert board.app.volume.muted and led(board) == 1

@@ -7,8 +7,6 @@ MicroPython scheduler cannot interrupt) and compares the worst tick with the tim
 buffer (profile i2s.ibuf) can play on its own. The simulated I2S meanwhile must not underrun.
 Prints the figures."""
 
-from panel_fakes import augment
-
 from sim.simboard import SimBoard
 from uamp.ui.panel import Panel
 
@@ -16,7 +14,8 @@ from uamp.ui.panel import Panel
 def test_redraws_never_cause_an_underrun():
     board = SimBoard("pico-pcm5102a-pga2311").boot()
     board.run_until(lambda: board.app.state == 2, 2000)
-    augment(board, spl_db=100.0)
+    board.send("hp add hd600 300 97 mw\r")
+    board.send("hp use hd600\r")  # the SPL line is drawn too
     app = board.app
     oled = board.display
     per_tick = []

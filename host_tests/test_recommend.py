@@ -24,33 +24,37 @@ def _run(*argv):
     return out.getvalue()
 
 
+def _pico_with_relay():
+    profile = recommend.board_profile("pico-pcm5102a-pga2311")
+    profile["gain"] = {"high_db": 12, "relay": 8}
+    return profiles.validate(profile)
+
+
 def test_needs_for_a_300_ohm_headphone():
     text = _run("--board", "pico-pcm5102a-pga2311", "--ohm", "300", "--sens", "97")
     # 100 dB from 97 dB/mW: 10^(3/10) = 1.995 mW; into 300 ohm sqrt(0.001995 * 300) = 0.774 V.
     assert "needs 0.774 Vrms, 2.00 mW, 2.6 mA" in text
+    # 0.774 V from 2.1 V full scale is a volume of -8.7 dB.
     assert "recommended gain mode 'normal', max volume -9.0 dB" in text
 
 
-def _esp32_with_gain_modes():
-    profile = recommend.board_profile("esp32-pcm5122-tpa6130a2")
-    profile["gain"] = {"high_db": 10}  # no relay: 'low' leaves the TPA6130A2's top 10 dB unused
-    return profiles.validate(profile)
-
-
 def test_mode_caps_follow_the_volume_controller():
-    profile = _esp32_with_gain_modes()
-    assert recommend.mode_caps(profile) == {"low": -6.5, "high": 0.0}  # 3.6 - 10 on the grid
-    assert recommend.mode_caps(recommend.board_profile("pico-pcm5102a-pga2311")) == {"normal": 0.0}
+    assert recommend.mode_caps(_pico_with_relay()) == {"low": 0.0, "high": 0.0}  # relay
+    esp = recommend.board_profile("esp32-pcm5122-tpa6130a2")
+    assert recommend.mode_caps(esp) == {"normal": 0.0}
+    esp["gain"] = {"high_db": 10}  # no relay: 'high' takes its 10 dB from the TPA6130A2's top
+    assert recommend.mode_caps(profiles.validate(esp)) == {"low": 0.0, "high": -6.5}
 
 
 def test_lowest_gain_that_reaches_the_target_wins():
-    profile = _esp32_with_gain_modes()
-    medium = hpm.Headphone("medium", 32, 92)  # 100 dB SPL at -13.4 dB: 'low' does it
-    hard = hpm.Headphone("hard", 300, 94)  # 100 dB SPL at -5.7 dB: above the top of 'low'
+    profile = _pico_with_relay()
+    hard = hpm.Headphone("hard", 600, 87)  # 100 dB SPL needs 3.5 V: above 2.1 V of 'low'
     by_mode = {r.mode: r for r in recommend.analyse(hard, profile, 100.0)}
     assert by_mode["low"].headroom_db < 0 <= by_mode["high"].headroom_db
-    assert recommend.recommend(recommend.analyse(hard, profile, 100.0)).mode == "high"
-    assert recommend.recommend(recommend.analyse(medium, profile, 100.0)).mode == "low"
+    assert by_mode["high"].volume_for_target - by_mode["low"].volume_for_target == -12.0
+    assert recommend.recommend(list(by_mode.values())).mode == "high"
+    easy = hpm.Headphone("easy", 32, 105)
+    assert recommend.recommend(recommend.analyse(easy, profile, 100.0)).mode == "low"
 
 
 def test_unreachable_target_is_said_plainly():

@@ -6,7 +6,6 @@ To accept an intended change of a screen: `python tools/screenshot.py --update-r
 then look at the diff of the .pbm files (plain text) before committing."""
 
 import screen_scenarios
-from panel_fakes import augment
 
 from sim import machine
 from sim.chips.ssd1306 import Screen, SSD1306Model
@@ -118,8 +117,9 @@ def test_model_decodes_single_command_control_bytes_and_page_mode():
 
 def test_board_screen_shows_what_the_panel_drew():
     board = SimBoard("pico-pcm5102a-pga2311").boot()
-    augment(board, spl_db=105.0)
     board.run_until(lambda: board.app.state == 2, 2000)
+    assert "error" not in board.send("hp add hd600 300 97 mw\r")
+    board.send("hp use hd600\r")
     board.turn(3)
     shown = board.settle_screen()
     painter, buf = screen_scenarios.canvas()

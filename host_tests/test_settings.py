@@ -183,7 +183,7 @@ def test_everything_comes_back_after_a_reboot():
     assert rig.app.settings.saves >= 1
     again = Rig(flash=FlashFS(rig.flash.image())).boot()
     app = again.app
-    assert app.volume.target_db == -30  # -24 is above the power-on level
+    assert app.volume.target_db == -36  # -24 moved to -36 by 'gain high' (+12 dB) was saved
     assert app.volume.muted
     assert app.volume.gain_mode == "high" and app.volume.balance_db == -1.5
     assert app.engine.input_name == "spdif" and app.engine.eq_enabled
@@ -244,3 +244,17 @@ def test_factory_reset_from_the_panel_side():
     rig.send("bass 5\rvol -10\r")
     rig.app.settings.factory_reset()
     assert rig.app.engine.bass_db == 0 and rig.app.volume.target_db == -30
+
+
+def test_panel_settings_come_back_after_a_reboot():
+    board = SimBoard("pico-pcm5102a-pga2311").boot()
+    board.run_ms(400)
+    board.app.panel.set_brightness(3)
+    board.app.panel.set_knob_limit(40)
+    board.send("save\r")
+    again = SimBoard("pico-pcm5102a-pga2311", flash=FlashFS(board.flash.image())).boot()
+    assert again.app.panel.brightness == 3 and again.app.panel.accel.cap_db_s == 40
+    hostile = settings.defaults()
+    hostile["brightness"] = 11
+    rig = _boot_with(_file(hostile))
+    assert "settings: brightness" in "".join(rig.out)

@@ -39,9 +39,11 @@ MIN_PLOT_DB = -60.0
 @dataclass
 class ModeReport:
     mode: str
-    cap_db: float  # highest volume level in this mode (board cap, and what the mode reaches)
+    gain_db: float  # the mode's analog gain, after the volume
+    cap_db: float  # highest volume setting in this mode
     max_spl: float  # loudest clean 0 dBFS level in this mode
     headroom_db: float  # max_spl - target
+    volume_for_target: float  # volume setting at which 0 dBFS reaches the target
     clips_at_cap: bool
 
 
@@ -59,53 +61,59 @@ def board_profile(name: str) -> dict:
     return profile
 
 
-def gain_modes(profile: dict) -> list[tuple[str, float]]:
-    """(name, gain) as the firmware builds them from the profile's `gain` section."""
+def mode_gains(profile: dict) -> dict[str, float]:
+    """Analog gain per gain mode, as the firmware builds its modes from the `gain` section
+    (uamp/app.py): one mode "normal", or "low" (0 dB) and "high" (`high_db`)."""
     gain = profile.get("gain")
     if gain is None:
-        return [("normal", 0.0)]
-    return [("low", 0.0), ("high", float(gain["high_db"]))]
+        return {"normal": 0.0}
+    return {"low": 0.0, "high": float(gain["high_db"])}
 
 
 def mode_caps(profile: dict) -> dict[str, float]:
-    """Highest volume level per gain mode, by the volume controller's rule (uamp/volume.py):
-    a relay adds its gain above the IC's range; without one the lower mode leaves the top of
-    the IC's range unused. Never above the board's cap."""
-    modes = gain_modes(profile)
+    """Highest volume setting per gain mode, by the volume controller's rule (uamp/volume.py):
+    the volume is the level before the mode's gain; a relay adds that gain after the IC, so
+    every mode reaches the IC's top; without a relay the IC supplies it from the top of its
+    range. Never above the board's cap, on the 0.5 dB grid."""
+    gains = mode_gains(profile)
     ic_max = IC_MAX_DB[profile["volume"]["type"]]
     relay = (profile.get("gain") or {}).get("relay") is not None
-    top = max(g for _name, g in modes)
-    caps = {}
-    for name, g in modes:
-        reach = ic_max + g if relay else ic_max - (top - g)
-        caps[name] = floor_half(min(profile["limits"]["max_db"], reach))
-    return caps
+    top = {name: ic_max if relay else ic_max - gain for name, gain in gains.items()}
+    return {name: floor_half(min(profile["limits"]["max_db"], t)) for name, t in top.items()}
+
+
+def chain_of(profile: dict) -> hpm.Chain:
+    return hpm.Chain(profile["output"])
 
 
 def analyse(hp: hpm.Headphone, profile: dict, target: float) -> list[ModeReport]:
-    chain = hpm.Chain(profile["output"])
-    clean = hpm.clip_volume_db(hp, chain)
+    chain = chain_of(profile)
     reports = []
+    gains = mode_gains(profile)
     for mode, cap in mode_caps(profile).items():
-        max_spl, _ = hpm.spl(hp, chain, min(cap, clean))
+        gain = gains[mode]
+        clean = min(cap, hpm.clip_volume_db(hp, chain, gain))
+        max_spl, _ = hpm.spl(hp, chain, clean, gain)
         reports.append(
             ModeReport(
                 mode=mode,
+                gain_db=gain + chain.amp_gain_db,
                 cap_db=cap,
                 max_spl=max_spl,
                 headroom_db=max_spl - target,
-                clips_at_cap=hpm.spl(hp, chain, cap)[1],
+                volume_for_target=hpm.volume_for_spl(hp, chain, target, gain),
+                clips_at_cap=hpm.spl(hp, chain, cap, gain)[1],
             )
         )
     return reports
 
 
 def recommend(reports: list[ModeReport]) -> ModeReport:
-    """The lowest gain mode that reaches the target cleanly (less analog gain, less noise); if
-    none does, the one that gets closest. Modes are listed lowest gain first."""
-    for r in reports:
-        if r.headroom_db >= 0:
-            return r
+    """The lowest gain mode that reaches the target cleanly (less analog gain, less noise, a
+    finer knob); if none does, the one that gets closest."""
+    reaching = [r for r in reports if r.headroom_db >= 0]
+    if reaching:
+        return min(reaching, key=lambda r: r.gain_db)
     return max(reports, key=lambda r: r.max_spl)
 
 
@@ -114,31 +122,28 @@ def floor_half(db: float) -> float:
 
 
 def report_text(hp: hpm.Headphone, profile: dict, target: float) -> str:
-    chain = hpm.Chain(profile["output"])
+    chain = chain_of(profile)
     reports = analyse(hp, profile, target)
     best = recommend(reports)
     volts = hp.volts_for(target)
-    for_target = hpm.volume_for_spl(hp, chain, target)
     lines = [
         f"headphone   {hp.describe()}  ({hp.sens_per_volt():.1f} dB SPL/V)",
         f"board       {profile['name']}  (volume cap {profile['limits']['max_db']:+.1f} dB)",
         f"target      {target:.0f} dB SPL at 0 dBFS needs {volts:.3f} Vrms, "
-        f"{hp.power_mw(volts):.2f} mW, {1000 * volts / hp.ohm:.1f} mA "
-        f"(volume {for_target:+.1f} dB)",
-        f"amp         clips above {chain.clip_volts(hp.ohm):.2f} Vrms into {hp.ohm:g} ohm "
-        f"(volume {hpm.clip_volume_db(hp, chain):+.1f} dB)",
+        f"{hp.power_mw(volts):.2f} mW, {1000 * volts / hp.ohm:.1f} mA",
+        f"amp         clips above {chain.clip_volts(hp.ohm):.2f} Vrms into {hp.ohm:g} ohm",
         "",
-        "gain mode   top volume   max clean SPL   headroom",
+        "gain mode   gain      top volume  max clean SPL  headroom   volume for target",
     ]
     for r in reports:
         clip = "  (clips at the top)" if r.clips_at_cap else ""
         lines.append(
-            f"{r.mode:<10} {r.cap_db:+8.1f} dB  {r.max_spl:10.1f} dB   "
-            f"{r.headroom_db:+6.1f} dB{clip}"
+            f"{r.mode:<10} {r.gain_db:+5.1f} dB  {r.cap_db:+7.1f} dB  {r.max_spl:9.1f} dB  "
+            f"{r.headroom_db:+6.1f} dB  {r.volume_for_target:+8.1f} dB{clip}"
         )
     lines.append("")
     if best.headroom_db >= 0:
-        max_volume = floor_half(min(for_target, best.cap_db))
+        max_volume = floor_half(min(best.volume_for_target, best.cap_db))
         lines.append(
             f"recommended gain mode '{best.mode}', max volume {max_volume:+.1f} dB "
             f"({best.headroom_db:.1f} dB of headroom)"
@@ -152,7 +157,7 @@ def report_text(hp: hpm.Headphone, profile: dict, target: float) -> str:
             f"this board cannot reach {target:.0f} dB SPL cleanly with this headphone: "
             f"best is '{best.mode}' at {best.max_spl:.1f} dB SPL"
         )
-    lines.extend(hpm.warnings(hp, chain, best.cap_db))
+    lines.extend(hpm.warnings(hp, chain, best.cap_db, mode_gains(profile)[best.mode]))
     return "\n".join(lines)
 
 
@@ -162,31 +167,23 @@ def plot(hp: hpm.Headphone, profile: dict, target: float, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    chain = hpm.Chain(profile["output"])
-    caps = mode_caps(profile)
-    top = max(caps.values())
-    steps = int((top - MIN_PLOT_DB) * 2) + 1
-    volumes = [MIN_PLOT_DB + i * 0.5 for i in range(steps)]
+    chain = chain_of(profile)
     fig, ax = plt.subplots(figsize=(8, 5))
-    ax.plot(volumes, [hpm.spl(hp, chain, v)[0] for v in volumes], label="SPL of 0 dBFS")
-    clip = hpm.clip_volume_db(hp, chain)
-    if clip <= top:
-        ax.axvline(clip, color="purple", linestyle=":", label=f"amp clips ({clip:+.1f} dB)")
-    for mode, cap in caps.items():
-        ax.axvline(cap, color="grey", linestyle="-.", linewidth=1)
-        ax.text(
-            cap,
-            0.03,
-            f" top of '{mode}'",
-            rotation=90,
-            fontsize=8,
-            transform=ax.get_xaxis_transform(),
-        )
+    gains = mode_gains(profile)
+    for mode, cap in mode_caps(profile).items():
+        gain = gains[mode]
+        steps = int((cap - MIN_PLOT_DB) * 2) + 1
+        volumes = [MIN_PLOT_DB + i * 0.5 for i in range(steps)]
+        levels = [hpm.spl(hp, chain, v, gain)[0] for v in volumes]
+        (line,) = ax.plot(volumes, levels, label=f"gain '{mode}' ({gain:+g} dB)")
+        clip = hpm.clip_volume_db(hp, chain, gain)
+        if clip <= cap:
+            ax.axvline(clip, color=line.get_color(), linestyle=":", linewidth=1)
     ax.axhline(target, color="black", linestyle="--", linewidth=1, label=f"target {target:g} dB")
     ax.axhline(85, color="red", linestyle="--", linewidth=1, label="85 dB (NIOSH 8 h)")
     ax.set_xlabel("volume setting (dB)")
     ax.set_ylabel("SPL of a 0 dBFS signal (dB)")
-    ax.set_title(f"{hp.describe()} on {profile['name']}")
+    ax.set_title(f"{hp.describe()} on {profile['name']}  (dotted: clipping starts)")
     ax.grid(True, alpha=0.3)
     ax.legend()
     path.parent.mkdir(parents=True, exist_ok=True)

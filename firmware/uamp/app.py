@@ -113,7 +113,12 @@ class App:
     def _build_audio(self):
         i2s = self.profile["i2s"]
         self.engine = AudioEngine(
-            self.board.i2s_out(), i2s["rate"], bits=i2s["bits"], clock=self.clock
+            self.board.i2s_out(),
+            i2s["rate"],
+            bits=i2s["bits"],
+            clock=self.clock,
+            rx=self.board.i2s_in(),
+            ring_bytes=i2s["ibuf"],
         )
 
     # --- volume controller ---
@@ -137,6 +142,7 @@ class App:
         self.board_max_db = self.volume.cap_db  # the board's cap; limits sit below it
         output = self.profile.get("output")
         self.chain = None if output is None else Chain(output)
+        self._mode_gain = state.mode_gain_db(self)
         self.headphone = None
         self.user_limit_db = None
         self.restore_muted = False
@@ -190,8 +196,7 @@ class App:
         """One main-loop step: power sequencing, then the panel, then the volume ramp."""
         if self.state != RUNNING:
             self._tick_power_up()
-        else:
-            self._tick_panel()
+        self._tick_panel()
         self._tick_console()
         self.volume.tick()
 
@@ -294,7 +299,11 @@ class App:
             self.dac.mute(False)
 
     def _tick_panel(self):
-        self.panel.tick()
+        # The panel runs while the amp plays, and while it is off, so a button can wake it. It
+        # runs in the tick that finishes a power-up too: a mute it restores lands before the
+        # volume ramp starts, so nothing is heard.
+        if self.state == RUNNING or self.state == OFF:
+            self.panel.tick()
 
     def _tick_console(self):
         now = self.clock.ticks_ms()
@@ -306,6 +315,13 @@ class App:
         if self.restore_muted:
             self.restore_muted = False
             self.volume.mute(True)  # same tick as the power-up unmute: nothing was heard
+        gain = state.mode_gain_db(self)
+        if gain != self._mode_gain:
+            # A gain mode took effect (whoever asked): the headphone's SPL cap, a volume before
+            # the mode's gain, moves by the difference. The controller moved the volume the
+            # same way, so this only tightens or loosens the cap to match.
+            self._mode_gain = gain
+            state.apply_limit(self)
         # Parts that change settings call settings.changed(); the once-a-second look also
         # catches a part that does not (yet), so nothing the user set is lost.
         self._poll_ms += elapsed

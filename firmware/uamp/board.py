@@ -58,3 +58,20 @@ class Board:
             rate=cfg["rate"],
             ibuf=cfg["ibuf"],
         )
+
+    def i2s_in(self):
+        """The I2S receiver of the profile's optional `i2s_in` section, or None."""
+        cfg = self.profile.get("i2s_in")
+        if not cfg:
+            return None
+        return machine.I2S(
+            cfg["id"],
+            sck=machine.Pin(cfg["sck"]),
+            ws=machine.Pin(cfg["ws"]),
+            sd=machine.Pin(cfg["sd"]),
+            mode=machine.I2S.RX,
+            bits=32,
+            format=machine.I2S.STEREO,
+            rate=self.profile["i2s"]["rate"],
+            ibuf=cfg["ibuf"],
+        )

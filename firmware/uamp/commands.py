@@ -334,7 +334,8 @@ class Commands:
         elif sub == "band":
             if len(args) != 6:
                 raise CommandError("usage: eq band N kind Hz dB Q")
-            index = parse_range(args[1], "band number", 1, 32)
+            count = len(_need(eng, "eq_bands", "eq band")())
+            index = parse_range(args[1], "band number", 1, count)
             if index != int(index):
                 raise CommandError("band number must be whole, got %s" % args[1])
             freq = parse_range(args[3], "frequency", 1, 100000)
@@ -367,7 +368,8 @@ class Commands:
         bands = getattr(eng, "eq_bands", None)
         if bands is not None:
             for i, band in enumerate(bands()):
-                self.reply("  %d: %s" % (i + 1, " ".join(str(x) for x in band)))
+                kind, freq, gain, q = band
+                self.reply("  %d: %s %g Hz %+.1f dB Q %.2f" % (i + 1, kind, freq, gain, q))
 
     def _user_presets(self):
         return self.app.settings.values["eq_user"]
@@ -484,7 +486,7 @@ class Commands:
             "%.1f dB SPL at 0 dBFS now; volume capped at %.1f dB"
             % (app.spl_db(), state.effective_limit(app))
         )
-        for line in headphones.warnings(hp, app.chain, app.board_max_db):
+        for line in headphones.warnings(hp, app.chain, app.board_max_db, state.mode_gain_db(app)):
             self.reply(line)
 
     # --- settings ---

@@ -93,12 +93,11 @@ class Headphone:
 
 
 class Chain:
-    """The board's analog output chain (the profile's optional `output` section).
+    """The board's analog output chain: the profile's optional `output` section.
 
-    Volume levels are output levels: the volume controller's level already includes the volume
-    IC and any gain-mode relay (uamp/volume.py), so a gain mode changes only how high the level
-    may go, not the SPL at a given level. `amp_gain_db` is fixed gain after the volume stage
-    that the level does not include (0 for most builds)."""
+    The volume is the level before the gain mode's gain (docs/seams.md): the output level is
+    volume + the mode's gain (`app.volume.mode_gain_db`) + `amp_gain_db` (fixed gain after the
+    volume stage that no mode switches; 0 for most builds)."""
 
     def __init__(self, cfg):
         self.dac_vfs = float(cfg["dac_vfs_vrms"])
@@ -108,9 +107,9 @@ class Chain:
         self.zout = float(cfg.get("zout_ohm") or 0)
         self.balanced = bool(cfg.get("balanced", False))
 
-    def volts(self, volume_db, ohm):
-        """Voltage at the headphone for 0 dBFS at this volume level, ignoring clipping."""
-        v = self.dac_vfs * 10 ** ((volume_db + self.amp_gain_db) / 20)
+    def volts(self, volume_db, ohm, mode_gain_db=0.0):
+        """Voltage at the headphone for 0 dBFS at this volume, ignoring clipping."""
+        v = self.dac_vfs * 10 ** ((volume_db + mode_gain_db + self.amp_gain_db) / 20)
         if self.balanced:
             v *= 2
         return v * ohm / (ohm + self.zout)
@@ -119,39 +118,39 @@ class Chain:
         return min(self.vmax, self.imax * ohm)
 
 
-def spl(hp, chain, volume_db):
+def spl(hp, chain, volume_db, mode_gain_db=0.0):
     """(SPL of 0 dBFS at this volume in dB, True if the amp would clip there)."""
-    v = chain.volts(volume_db, hp.ohm)
+    v = chain.volts(volume_db, hp.ohm, mode_gain_db)
     clip = chain.clip_volts(hp.ohm)
     return hp.spl_at(min(v, clip)), v > clip
 
 
-def volume_for_spl(hp, chain, spl_db):
-    """The volume level (dB) at which 0 dBFS reaches spl_db, if the amp could get there."""
-    return volume_db_for_volts(chain, hp.ohm, hp.volts_for(spl_db))
+def volume_for_spl(hp, chain, spl_db, mode_gain_db=0.0):
+    """The volume (dB) at which 0 dBFS reaches spl_db, if the amp could get there."""
+    return volume_db_for_volts(chain, hp.ohm, hp.volts_for(spl_db), mode_gain_db)
 
 
-def volume_db_for_volts(chain, ohm, volts):
-    return db20(volts / chain.volts(0.0, ohm))
+def volume_db_for_volts(chain, ohm, volts, mode_gain_db=0.0):
+    return db20(volts / chain.volts(0.0, ohm, mode_gain_db))
 
 
-def clip_volume_db(hp, chain):
-    """The volume level above which 0 dBFS clips the amp."""
-    return volume_db_for_volts(chain, hp.ohm, chain.clip_volts(hp.ohm))
+def clip_volume_db(hp, chain, mode_gain_db=0.0):
+    """The volume above which 0 dBFS clips the amp."""
+    return volume_db_for_volts(chain, hp.ohm, chain.clip_volts(hp.ohm), mode_gain_db)
 
 
-def safe_cap_db(hp, chain):
+def safe_cap_db(hp, chain, mode_gain_db=0.0):
     """Highest volume that keeps 0 dBFS below both the clip point and the profile's max SPL."""
-    cap = clip_volume_db(hp, chain)
+    cap = clip_volume_db(hp, chain, mode_gain_db)
     if hp.max_spl_db is not None:
-        cap = min(cap, volume_for_spl(hp, chain, hp.max_spl_db))
+        cap = min(cap, volume_for_spl(hp, chain, hp.max_spl_db, mode_gain_db))
     return cap
 
 
-def warnings(hp, chain, max_volume_db):
+def warnings(hp, chain, max_volume_db, mode_gain_db=0.0):
     """One line per problem of this headphone on this chain, up to the volume cap."""
     out = []
-    best, clipped = spl(hp, chain, max_volume_db)
+    best, clipped = spl(hp, chain, max_volume_db, mode_gain_db)
     if best < USEFUL_SPL_DB:
         out.append(
             "warning: %s reaches only %.0f dB SPL at full volume (useful: %.0f)"
@@ -159,7 +158,8 @@ def warnings(hp, chain, max_volume_db):
         )
     if clipped:
         out.append(
-            "warning: the amp clips %s above %.1f dB volume" % (hp.name, clip_volume_db(hp, chain))
+            "warning: the amp clips %s above %.1f dB volume"
+            % (hp.name, clip_volume_db(hp, chain, mode_gain_db))
         )
     if 8 * chain.zout > hp.ohm:
         out.append("warning: output impedance %g ohm > 1/8 of %g ohm" % (chain.zout, hp.ohm))

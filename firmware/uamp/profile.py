@@ -12,7 +12,7 @@ from uamp.headphones import check_name
 # Highest GPIO number per MCU (RP2040 datasheet 1.4.3: GPIO0..29; ESP32: GPIO0..39).
 MCU_MAX_GPIO = {"rp2040": 29, "esp32": 39}
 SAMPLE_RATES = (44100, 48000, 96000)
-SAMPLE_BITS = (16,)
+SAMPLE_BITS = (16, 32)  # output word length (uamp/audio.py: 32 bits carry the whole Q23 sample)
 
 # Field kinds: "pin", "bool", "str", ("int", lo, hi), ("num", lo, hi), ("one of", a, b, ...).
 # A key ending in "?" is optional (absent or null).
@@ -23,6 +23,15 @@ _I2S = {
     "sd": "pin",
     "rate": ("one of",) + SAMPLE_RATES,
     "bits": ("one of",) + SAMPLE_BITS,
+    "ibuf": ("int", 1024, 65536),
+}
+# Optional I2S receiver (S/PDIF or Bluetooth module) passed through as the "i2s" input: 32-bit
+# words at the output's rate, clocked by the receiver module.
+_I2S_IN = {
+    "id": ("int", 0, 1),
+    "sck": "pin",
+    "ws": "pin",
+    "sd": "pin",
     "ibuf": ("int", 1024, 65536),
 }
 _SPI = {
@@ -186,6 +195,7 @@ def validate(profile, name="?"):
         "mcu": "str",
         "description?": "str",
         "i2s": None,
+        "i2s_in?": None,
         "spi?": None,
         "i2c?": None,
         "dac": None,
@@ -218,6 +228,10 @@ def validate(profile, name="?"):
             "i2s.ws",
             "on rp2040 must be the pin after i2s.sck (%d), got %d" % (i2s["sck"] + 1, i2s["ws"]),
         )
+    if profile.get("i2s_in") is not None:
+        i2s_in = check.section(profile["i2s_in"], _I2S_IN, "i2s_in")
+        if i2s_in["id"] == i2s["id"]:
+            check.fail("i2s_in.id", "must differ from i2s.id (%d)" % i2s["id"])
     buses = {}
     for key, fields in (("spi", _SPI), ("i2c", _I2C)):
         if profile.get(key) is not None:

@@ -73,6 +73,17 @@ def _num(lo, hi, nullable=False):
     return check
 
 
+def _int(lo, hi):
+    def check(value):
+        if value is None:
+            return None
+        if type(value) is not int or not lo <= value <= hi:
+            raise ValueError("must be a whole number %d..%d" % (lo, hi))
+        return value
+
+    return check
+
+
 def _bool(value):
     if type(value) is not bool:
         raise ValueError("must be true or false")
@@ -144,6 +155,8 @@ FIELDS = {
     "crossfeed": (_num(0, 100), 0.0),
     "headphone": (_name, None),
     "headphones": (_profiles, {}),
+    "brightness": (_int(1, 10), None),  # front panel (display contrast)
+    "knob_db_s": (_num(10, 60, True), None),  # front panel: how fast the knob may raise
 }
 
 

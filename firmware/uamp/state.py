@@ -32,6 +32,11 @@ def capture(app, values):
     out["bass_db"] = float(_get(eng, "bass_db", 0.0))
     out["crossfeed"] = float(_get(eng, "crossfeed", 0))
     out["headphone"] = None if app.headphone is None else app.headphone.name
+    panel = _get(app, "panel")
+    if panel is not None:
+        out["brightness"] = _get(panel, "brightness")
+        accel = _get(panel, "accel")
+        out["knob_db_s"] = None if accel is None else float(accel.cap_db_s)
     return out
 
 
@@ -68,6 +73,13 @@ def apply(app, values, problems):
     if crossfeed == int(crossfeed):
         crossfeed = int(crossfeed)
     _try(problems, "crossfeed", _get(eng, "set_crossfeed"), crossfeed)
+
+    panel = _get(app, "panel")
+    if panel is not None:
+        if values["brightness"] is not None:
+            _try(problems, "brightness", _get(panel, "set_brightness"), values["brightness"])
+        if values["knob_db_s"] is not None:
+            _try(problems, "knob speed", _get(panel, "set_knob_limit"), values["knob_db_s"])
 
     app.user_limit_db = values["limit_db"]
     board_hp = app.profile.get("headphone")
@@ -108,7 +120,7 @@ def effective_limit(app):
     if app.user_limit_db is not None:
         cap = min(cap, app.user_limit_db)
     if app.headphone is not None and app.chain is not None:
-        cap = min(cap, headphones.safe_cap_db(app.headphone, app.chain))
+        cap = min(cap, headphones.safe_cap_db(app.headphone, app.chain, mode_gain_db(app)))
     return math.floor(cap * 2) / 2  # on the volume's 0.5 dB grid, rounded down
 
 
@@ -122,8 +134,15 @@ def spl_db(app):
     """SPL of a 0 dBFS signal at the current target volume, or None without a profile/chain."""
     if app.headphone is None or app.chain is None:
         return None
-    level, _clipped = headphones.spl(app.headphone, app.chain, app.volume.target_db)
+    level, _clipped = headphones.spl(
+        app.headphone, app.chain, app.volume.target_db, mode_gain_db(app)
+    )
     return level
+
+
+def mode_gain_db(app):
+    """Analog gain of the gain mode in effect (0 for a controller without modes)."""
+    return float(_get(app.volume, "mode_gain_db", 0.0))
 
 
 def select_headphone(app, name):

@@ -58,6 +58,7 @@ F_CONVERT_OBJ_TO_NATIVE = 3
 F_CONVERT_NATIVE_TO_OBJ = 4
 ALLOWED_HELPERS = {F_CONVERT_OBJ_TO_NATIVE, F_CONVERT_NATIVE_TO_OBJ}
 MPY_KIND_VIPER = 2  # kind field of a raw-code header: MP_CODE_NATIVE_VIPER - MP_CODE_BYTECODE
+MPY_KIND_ASM = 3  # MP_CODE_NATIVE_ASM - MP_CODE_BYTECODE (@micropython.asm_thumb)
 
 
 def mpy_cross() -> str:
@@ -88,8 +89,9 @@ def _read_uint(data: bytes, pos: int) -> tuple[int, int]:
 
 
 def viper_names(source: Path) -> list[str]:
-    """Names of the module-level @micropython.viper functions, in definition order."""
-    return re.findall(r"^@micropython\.viper\s*\ndef (\w+)", source.read_text(), re.M)
+    """Names of the module-level @micropython.viper / asm_thumb functions, in order."""
+    text = re.sub(r'SOURCE = """.*?"""', "", source.read_text(), flags=re.S)  # board-only code
+    return re.findall(r"^@micropython\.(?:viper|asm_thumb)\s*\ndef (\w+)", text, re.M)
 
 
 def find_viper_code(mpy: bytes, count: int) -> list[bytes]:
@@ -112,7 +114,7 @@ def find_viper_code(mpy: bytes, count: int) -> list[bytes]:
         length = header >> 3
         end = start + length
         if (
-            header & 3 == MPY_KIND_VIPER
+            header & 3 in (MPY_KIND_VIPER, MPY_KIND_ASM)
             and length >= 8
             and end < len(mpy)
             and mpy[start + 1] == 0xB5  # push {..., lr}
@@ -136,8 +138,9 @@ class HelperCallError(RuntimeError):
 class Armv6m:
     """One emulated core with the kernels of one firmware module loaded."""
 
-    def __init__(self, module: str, build_dir: Path):
-        source = FIRMWARE / (module.replace(".", "/") + ".py")
+    def __init__(self, module: str, build_dir: Path, source: Path | None = None):
+        if source is None:
+            source = FIRMWARE / (module.replace(".", "/") + ".py")
         names = viper_names(source)
         codes = find_viper_code(compile_module(source, build_dir), len(names))
         self.uc = uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)
@@ -217,6 +220,27 @@ class Armv6m:
                 uc.hook_del(hook)
         if self.bad_helper is not None:
             raise HelperCallError("%s calls runtime helper %d" % (name, self.bad_helper))
+        value = uc.reg_read(UC_ARM_REG_R0)
+        return value - (1 << 32) if value & 0x80000000 else value
+
+    def call_asm(self, name: str, *args: int, count_cycles: bool = False) -> int:
+        """Run an @micropython.asm_thumb function: its arguments go straight into r0-r3."""
+        uc = self.uc
+        for reg, value in zip((UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3), args):
+            uc.reg_write(reg, value & 0xFFFFFFFF)
+        uc.reg_write(UC_ARM_REG_SP, STACK_TOP - 64)
+        uc.reg_write(UC_ARM_REG_LR, RETURN | 1)
+        hook = None
+        if count_cycles:
+            self._prev = None
+            start = self.entry[name]
+            hook = uc.hook_add(UC_HOOK_CODE, self._count, begin=start, end=start + 0xFFFF)
+        try:
+            uc.emu_start(self.entry[name] | 1, RETURN, count=200_000_000)
+        finally:
+            if hook is not None:
+                self._settle_prev(None)
+                uc.hook_del(hook)
         value = uc.reg_read(UC_ARM_REG_R0)
         return value - (1 << 32) if value & 0x80000000 else value
 

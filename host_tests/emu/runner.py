@@ -65,3 +65,43 @@ def compare(module: str, name: str, reference, args: list, repeats: int = 2) -> 
         for position, (a, b) in enumerate(zip(emu_args, ref_args)):
             assert a == b, "%s: argument %d differs" % (name, position)
     return emu_args
+
+
+def thumb_core() -> Armv6m:
+    """The hand-written Thumb biquad (uamp/dsp/biquad_m0.py SOURCE), compiled for armv6m."""
+    if "thumb" not in _cores:
+        from uamp.dsp import biquad_m0
+
+        BUILD.mkdir(parents=True, exist_ok=True)
+        source = BUILD / "biquad_m0_source.py"
+        source.write_text("import micropython\n" + biquad_m0.SOURCE)
+        _cores["thumb"] = Armv6m("biquad_m0_source", BUILD, source=source)
+    return _cores["thumb"]
+
+
+class ThumbBiquad:
+    """The Thumb kernel as a callable for biquad_m0.run_cascade: the work buffer lives in
+    emulated RAM (`load`/`read`), the block is copied in and out around each call."""
+
+    def __init__(self, count_cycles=False):
+        self.cpu = thumb_core()
+        self.cpu.data_top = 0x0010_0000
+        self.block_address = self.cpu.alloc(4 * 24)
+        self.count_cycles = count_cycles
+        self.cpu.cycles = 0
+
+    def load(self, work):
+        self.work_bytes = len(bytes(work))
+        self.work_address = self.cpu.alloc(self.work_bytes)
+        self.cpu.put(self.work_address, bytes(work))
+        return self.work_address
+
+    def read(self):
+        return array("i", self.cpu.get(self.work_address, self.work_bytes))
+
+    def __call__(self, address, frames, blk):
+        self.cpu.put(self.block_address, bytes(blk))
+        self.cpu.call_asm(
+            "biquad_m0", address, frames, self.block_address, count_cycles=self.count_cycles
+        )
+        blk[:] = array("i", self.cpu.get(self.block_address, len(bytes(blk))))

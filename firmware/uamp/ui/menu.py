@@ -241,7 +241,7 @@ def build(app, panel):
                 "EQ preset",
                 lambda: engine.eq_presets,
                 lambda: engine.eq_preset,
-                engine.load_eq_preset,
+                panel.load_eq_preset,
             )
         )
     if offers(engine, "eq_enabled", "set_eq_enabled"):

@@ -103,6 +103,10 @@ class Panel:
         self.clip_seen = None
         self.clip_until = now
         self.standby_was_muted = False
+        # The app's power states: standby is the chip layer's shutdown (amp off, DAC muted).
+        from uamp import app as power
+
+        self.power_off, self.power_running = power.OFF, power.RUNNING
         self.started = False
         self.redraws = 0
 
@@ -196,14 +200,14 @@ class Panel:
                 pressed = (button, event)
         if detents or pressed is not None:
             self._wake(now)
+        self._follow_power(now)
         mode = self.mode
         if mode == MAIN:
             self._main(now, detents, pressed)
         elif mode == MENU:
             self._in_menu(now, detents, pressed)
         elif mode == STANDBY:
-            if pressed is not None and self._action(pressed) == "standby":
-                self._standby(False, now)
+            self._in_standby(now, pressed)
         else:
             self._reset_flow(now, detents, pressed)
         self._watch(now)
@@ -282,7 +286,7 @@ class Panel:
                 self._cycle(volume, "gain_modes", "gain_mode", "set_gain_mode", now)
                 self._reapply_limit()
             elif action == "eq":
-                self._cycle(engine, "eq_presets", "eq_preset", "load_eq_preset", now)
+                self._cycle_eq(engine, now)
         except ValueError as e:
             self._say(str(e), now)
             return
@@ -299,18 +303,74 @@ class Panel:
         getattr(part, select)(new)
         self._say("%s %s" % (current.split("_")[0], new), now)
 
+    # --- standby: the app shuts the amp down (fade, DAC muted, amp off) and wakes it ---
+    def load_eq_preset(self, name):
+        """A chosen preset is meant to be heard: load it and switch the EQ on."""
+        engine = self.app.engine
+        engine.load_eq_preset(name)
+        if hasattr(engine, "set_eq_enabled"):
+            engine.set_eq_enabled(True)
+
+    def _cycle_eq(self, engine, now):
+        """The EQ button: off -> first preset -> ... -> last preset -> off."""
+        if not menus.offers(engine, "eq_presets", "eq_preset", "load_eq_preset"):
+            self._say("not on this board", now)
+            return
+        presets = engine.eq_presets
+        switchable = hasattr(engine, "set_eq_enabled")
+        on = not switchable or engine.eq_enabled
+        current = engine.eq_preset if on else None
+        index = presets.index(current) + 1 if current in presets else 0
+        if index >= len(presets) and switchable:
+            engine.set_eq_enabled(False)
+            self._say("eq off", now)
+            return
+        name = presets[index % len(presets)]
+        self.load_eq_preset(name)
+        self._say("eq " + name, now)
+
     def _standby(self, on, now):
-        volume = self.app.volume
+        app = self.app
         if on:
-            self.standby_was_muted = volume.muted
-            volume.mute(True)
-            self.menu = None
-            self._enter(STANDBY, now)
-            self._display_power(False)
+            was_muted = app.volume.muted
+            app.shutdown()  # ValueError while the app is busy: _do shows it, nothing changes
+            self.standby_was_muted = was_muted
+            self._enter_standby(now)
         else:
-            volume.mute(self.standby_was_muted)
-            self._enter(MAIN, now)
-            self._wake(now)
+            app.wake()  # the app powers up in order; _follow_power sees it running again
+
+    def _enter_standby(self, now):
+        if self.menu is not None:
+            self.menu.close()
+            self.menu = None
+        self._enter(STANDBY, now)
+        self._display_power(False)
+
+    def _in_standby(self, now, pressed):
+        """Off: the standby button (any press) or the knob push wakes; the knob does nothing."""
+        if pressed is None:
+            return
+        button, event = pressed
+        if self._action(pressed) == "standby" or (button is self.select_button and event == SHORT):
+            try:
+                self._standby(False, now)
+            except ValueError as e:
+                self._say(str(e), now)
+
+    def _follow_power(self, now):
+        """Standby follows the app's power state, whoever changed it (panel or console)."""
+        state = self.app.state
+        if self.mode == STANDBY:
+            if state == self.power_running:
+                # The first running tick after a wake, before the volume ramp moves: mute
+                # again if the amp was muted before standby.
+                if self.standby_was_muted:
+                    self.app.volume.mute(True)
+                self._enter(MAIN, now)
+                self._wake(now)
+        elif state == self.power_off:
+            self.standby_was_muted = False  # shut down elsewhere: wake as the app does
+            self._enter_standby(now)
 
     # --- factory reset: hold the select button at boot, then confirm ---
     def _reset_flow(self, now, detents, pressed):
@@ -436,6 +496,8 @@ class Panel:
         s.eq_preset = getattr(engine, "eq_preset", None)
         if getattr(engine, "eq_enabled", True) is False:
             s.eq_preset = "off"
+        elif s.eq_preset is None and hasattr(engine, "eq_bands"):
+            s.eq_preset = "custom"  # bands edited by hand
         spl = getattr(app, "spl_db", None)
         s.spl_db = spl() if spl is not None else None
         s.clipping = self.clipping(now)

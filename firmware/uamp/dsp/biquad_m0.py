@@ -1,0 +1,327 @@
+"""The biquad section of uamp/dsp/biquad.py in hand-written Thumb for RP2040 (Cortex-M0+).
+
+Same integer math as `biquad_run` (split 14-bit products, one quantization per sample with
+second-order error feedback, clamp at 2**26), for one section and one channel per call, with
+its operands in a 24-word block so every value is one `ldr` away. The viper kernel keeps ~20
+locals on the stack; this keeps the five products' halves in registers: about 4x fewer cycles
+(see `make bench`). Frames must be even (two samples per loop pass).
+host_tests/test_kernels_emu.py runs it on the armv6m emulator and compares it bit for bit with
+the plain-Python twin.
+
+`@micropython.asm_thumb` exists only on ARM ports, and mpy-cross for other architectures
+rejects it, so the source is a string compiled on the board at start-up (`load()`); elsewhere
+the engine runs the viper kernel.
+
+Block (words): 0-9 b0h b0l b1h b1l b2h b2l a1h a1l a2h a2l (a's negated, h = c >> 14,
+l = c & 0x3FFF), 10-17 x1h x1l x2h x2l y1h y1l y2h y2l, 18 e1, 19 e2, 20-21 unused,
+22 clamp limit, 23 scratch (end address).
+"""
+
+import micropython
+
+BLOCK_WORDS = 24
+LIMIT = (1 << 26) - 1
+
+SOURCE = """
+@micropython.asm_thumb
+def biquad_m0(r0, r1, r2):
+    # r0: address of the channel's first sample (stride 8 bytes), r1: frames (even), r2: block
+    # Two samples per pass: the second reads x1/x2 and y1/y2 from swapped slots, so the newest
+    # value simply overwrites the oldest and no history is copied.
+    lsl(r1, r1, 3)
+    add(r1, r1, r0)
+    str(r1, [r2, 92])
+    label(loop)
+    # --- sample a: x1 at 40, x2 at 48, y1 at 56, y2 at 64 (bytes) ---
+    mov(r6, 0)
+    mov(r7, 0)
+    # b1 * x1
+    ldr(r4, [r2, 40])
+    ldr(r5, [r2, 44])
+    ldr(r3, [r2, 8])
+    mov(r1, r3)
+    mul(r1, r5)
+    add(r6, r6, r1)
+    mul(r3, r4)
+    add(r7, r7, r3)
+    ldr(r3, [r2, 12])
+    mov(r1, r3)
+    mul(r1, r4)
+    add(r6, r6, r1)
+    mul(r3, r5)
+    asr(r3, r3, 14)
+    add(r6, r6, r3)
+    # b2 * x2
+    ldr(r4, [r2, 48])
+    ldr(r5, [r2, 52])
+    ldr(r3, [r2, 16])
+    mov(r1, r3)
+    mul(r1, r5)
+    add(r6, r6, r1)
+    mul(r3, r4)
+    add(r7, r7, r3)
+    ldr(r3, [r2, 20])
+    mov(r1, r3)
+    mul(r1, r4)
+    add(r6, r6, r1)
+    mul(r3, r5)
+    asr(r3, r3, 14)
+    add(r6, r6, r3)
+    # -a1 * y1
+    ldr(r4, [r2, 56])
+    ldr(r5, [r2, 60])
+    ldr(r3, [r2, 24])
+    mov(r1, r3)
+    mul(r1, r5)
+    add(r6, r6, r1)
+    mul(r3, r4)
+    add(r7, r7, r3)
+    ldr(r3, [r2, 28])
+    mov(r1, r3)
+    mul(r1, r4)
+    add(r6, r6, r1)
+    mul(r3, r5)
+    asr(r3, r3, 14)
+    add(r6, r6, r3)
+    # -a2 * y2
+    ldr(r4, [r2, 64])
+    ldr(r5, [r2, 68])
+    ldr(r3, [r2, 32])
+    mov(r1, r3)
+    mul(r1, r5)
+    add(r6, r6, r1)
+    mul(r3, r4)
+    add(r7, r7, r3)
+    ldr(r3, [r2, 36])
+    mov(r1, r3)
+    mul(r1, r4)
+    add(r6, r6, r1)
+    mul(r3, r5)
+    asr(r3, r3, 14)
+    add(r6, r6, r3)
+    ldr(r3, [r0, 0])
+    asr(r4, r3, 14)
+    lsl(r5, r3, 18)
+    lsr(r5, r5, 18)
+    # b0 * x
+    ldr(r3, [r2, 0])
+    mov(r1, r3)
+    mul(r1, r5)
+    add(r6, r6, r1)
+    mul(r3, r4)
+    add(r7, r7, r3)
+    ldr(r3, [r2, 4])
+    mov(r1, r3)
+    mul(r1, r4)
+    add(r6, r6, r1)
+    mul(r3, r5)
+    asr(r3, r3, 14)
+    add(r6, r6, r3)
+    str(r4, [r2, 48])  # x replaces x2, which is no longer needed
+    str(r5, [r2, 52])
+    # error feedback: m += 2*e1 - e2; e2 = e1; e1 = m & 0xFFF
+    ldr(r3, [r2, 72])
+    ldr(r4, [r2, 76])
+    add(r6, r6, r3)
+    add(r6, r6, r3)
+    sub(r6, r6, r4)
+    str(r3, [r2, 76])
+    lsl(r4, r6, 20)
+    lsr(r4, r4, 20)
+    str(r4, [r2, 72])
+    # y = (h << 2) + (m >> 12), clamped to +-LIMIT
+    lsl(r7, r7, 2)
+    asr(r6, r6, 12)
+    add(r7, r7, r6)
+    ldr(r3, [r2, 88])
+    cmp(r7, r3)
+    ble(below_a)
+    mov(r7, r3)
+    label(below_a)
+    neg(r3, r3)
+    cmp(r7, r3)
+    bge(above_a)
+    mov(r7, r3)
+    label(above_a)
+    str(r7, [r0, 0])
+    asr(r3, r7, 14)  # y replaces y2
+    str(r3, [r2, 64])
+    lsl(r3, r7, 18)
+    lsr(r3, r3, 18)
+    str(r3, [r2, 68])
+    add(r0, 8)
+    # --- sample b: x1 at 48, x2 at 40, y1 at 64, y2 at 56 (bytes) ---
+    mov(r6, 0)
+    mov(r7, 0)
+    # b1 * x1
+    ldr(r4, [r2, 48])
+    ldr(r5, [r2, 52])
+    ldr(r3, [r2, 8])
+    mov(r1, r3)
+    mul(r1, r5)
+    add(r6, r6, r1)
+    mul(r3, r4)
+    add(r7, r7, r3)
+    ldr(r3, [r2, 12])
+    mov(r1, r3)
+    mul(r1, r4)
+    add(r6, r6, r1)
+    mul(r3, r5)
+    asr(r3, r3, 14)
+    add(r6, r6, r3)
+    # b2 * x2
+    ldr(r4, [r2, 40])
+    ldr(r5, [r2, 44])
+    ldr(r3, [r2, 16])
+    mov(r1, r3)
+    mul(r1, r5)
+    add(r6, r6, r1)
+    mul(r3, r4)
+    add(r7, r7, r3)
+    ldr(r3, [r2, 20])
+    mov(r1, r3)
+    mul(r1, r4)
+    add(r6, r6, r1)
+    mul(r3, r5)
+    asr(r3, r3, 14)
+    add(r6, r6, r3)
+    # -a1 * y1
+    ldr(r4, [r2, 64])
+    ldr(r5, [r2, 68])
+    ldr(r3, [r2, 24])
+    mov(r1, r3)
+    mul(r1, r5)
+    add(r6, r6, r1)
+    mul(r3, r4)
+    add(r7, r7, r3)
+    ldr(r3, [r2, 28])
+    mov(r1, r3)
+    mul(r1, r4)
+    add(r6, r6, r1)
+    mul(r3, r5)
+    asr(r3, r3, 14)
+    add(r6, r6, r3)
+    # -a2 * y2
+    ldr(r4, [r2, 56])
+    ldr(r5, [r2, 60])
+    ldr(r3, [r2, 32])
+    mov(r1, r3)
+    mul(r1, r5)
+    add(r6, r6, r1)
+    mul(r3, r4)
+    add(r7, r7, r3)
+    ldr(r3, [r2, 36])
+    mov(r1, r3)
+    mul(r1, r4)
+    add(r6, r6, r1)
+    mul(r3, r5)
+    asr(r3, r3, 14)
+    add(r6, r6, r3)
+    ldr(r3, [r0, 0])
+    asr(r4, r3, 14)
+    lsl(r5, r3, 18)
+    lsr(r5, r5, 18)
+    # b0 * x
+    ldr(r3, [r2, 0])
+    mov(r1, r3)
+    mul(r1, r5)
+    add(r6, r6, r1)
+    mul(r3, r4)
+    add(r7, r7, r3)
+    ldr(r3, [r2, 4])
+    mov(r1, r3)
+    mul(r1, r4)
+    add(r6, r6, r1)
+    mul(r3, r5)
+    asr(r3, r3, 14)
+    add(r6, r6, r3)
+    str(r4, [r2, 40])  # x replaces x2, which is no longer needed
+    str(r5, [r2, 44])
+    # error feedback: m += 2*e1 - e2; e2 = e1; e1 = m & 0xFFF
+    ldr(r3, [r2, 72])
+    ldr(r4, [r2, 76])
+    add(r6, r6, r3)
+    add(r6, r6, r3)
+    sub(r6, r6, r4)
+    str(r3, [r2, 76])
+    lsl(r4, r6, 20)
+    lsr(r4, r4, 20)
+    str(r4, [r2, 72])
+    # y = (h << 2) + (m >> 12), clamped to +-LIMIT
+    lsl(r7, r7, 2)
+    asr(r6, r6, 12)
+    add(r7, r7, r6)
+    ldr(r3, [r2, 88])
+    cmp(r7, r3)
+    ble(below_b)
+    mov(r7, r3)
+    label(below_b)
+    neg(r3, r3)
+    cmp(r7, r3)
+    bge(above_b)
+    mov(r7, r3)
+    label(above_b)
+    str(r7, [r0, 0])
+    asr(r3, r7, 14)  # y replaces y2
+    str(r3, [r2, 56])
+    lsl(r3, r7, 18)
+    lsr(r3, r3, 18)
+    str(r3, [r2, 60])
+    add(r0, 8)
+    ldr(r1, [r2, 92])
+    cmp(r0, r1)
+    bge(done)
+    b(loop)
+    label(done)
+"""
+
+
+def load():
+    """The Thumb kernel on an ARM board, else None (the engine then runs the viper kernel)."""
+    import sys
+
+    if sys.platform != "rp2":
+        return None
+    scope = {"micropython": micropython}
+    exec(SOURCE, scope)
+    return scope["biquad_m0"]
+
+
+@micropython.viper
+def pack_block(blk: ptr32, coefs: ptr32, state: ptr32, slot: int, ch: int):
+    """Coefficients of `slot` and its state for channel `ch` into the block, split."""
+    c = slot * 5
+    for k in range(5):
+        v = ((coefs[c + k] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+        blk[2 * k] = v >> 14
+        blk[2 * k + 1] = v & 0x3FFF
+    s = (slot * 2 + ch) * 6
+    for k in range(4):
+        v = ((state[s + k] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+        blk[10 + 2 * k] = v >> 14
+        blk[11 + 2 * k] = v & 0x3FFF
+    blk[18] = state[s + 4]
+    blk[19] = state[s + 5]
+    blk[22] = 0x3FFFFFF
+
+
+@micropython.viper
+def unpack_block(blk: ptr32, state: ptr32, slot: int, ch: int):
+    """The block's state back into the cascade's state array."""
+    s = (slot * 2 + ch) * 6
+    for k in range(4):
+        hi = ((blk[10 + 2 * k] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+        state[s + k] = (hi << 14) + blk[11 + 2 * k]
+    state[s + 4] = blk[18]
+    state[s + 5] = blk[19]
+
+
+def run_cascade(kernel, work_address, blk, frames, coefs, state, order, count):
+    """biquad_run's job done with the Thumb kernel: each active section, each channel.
+    Allocates nothing (the block is preallocated, the address is a small int)."""
+    for k in range(count):
+        slot = order[k]
+        for ch in range(2):
+            pack_block(blk, coefs, state, slot, ch)
+            kernel(work_address + 4 * ch, frames, blk)
+            unpack_block(blk, state, slot, ch)
