@@ -384,6 +384,7 @@ class Board:
             self.control_poll.register(self.control, select.POLLIN)
         self.servicing = False
         self.interrupts = False
+        self.orphaned = False
         self._flag = None
         self.globals = {"__name__": "__main__"}
         self.raw = args.get("raw") == "1"
@@ -437,9 +438,10 @@ class Board:
 
     def control_line(self):
         line = self.control.readline()
-        if not line:
+        if not line:  # the supervisor is gone: stop with it (from the main context)
             self.control_poll.unregister(self.control)
             self.control = None
+            self.orphaned = True
             return
         words = line.decode().strip().split(None, 1)
         if words and self.hw is not None:
@@ -503,9 +505,10 @@ class Board:
         bytecodes, not while it sleeps in poll(), so an idle firmware needs this to keep time."""
         import asyncio
 
-        while True:
+        while not self.orphaned:
             self.service()
             await asyncio.sleep_ms(1)
+        raise SystemExit(0)
 
     def run_code(self, source, filename, mode="exec"):
         """Compile and run. Returns None, or the traceback text a board would print."""
