@@ -503,10 +503,10 @@ class Commands:
     # --- settings ---
     def cmd_save(self, args):
         self._usage(args, 0, "save")
-        if self.app.settings.save():
-            self.reply("settings saved")
-        else:
-            raise CommandError("settings not saved")
+        settings = self.app.settings
+        if not settings.save(report=False):
+            raise CommandError("settings not saved (%s)" % settings.error)
+        self.reply("settings saved")
 
     def cmd_reset(self, args):
         self._usage(args, 0, "reset")
