@@ -31,11 +31,6 @@ def kernels():
     step = tone.phase_step(1000, RATE)
     yield 'tone_fill', lambda: tone.tone_fill(buf, FRAMES, table, 0, step)
     yield 'apply_gain', lambda: gain.apply_gain(buf, FRAMES * 2, 20000)
-    try:
-        from uamp.dsp import trim
-        yield 'apply_trim', lambda: trim.apply_trim(buf, FRAMES, 20000, 30000)
-    except (ImportError, AttributeError, TypeError):
-        pass
 
 period_us = FRAMES * 1000000 // RATE
 print('buffer: %%d frames at %%d Hz = %%d us' %% (FRAMES, RATE, period_us))
