@@ -50,7 +50,7 @@ def parse_on_off(word, current):
         return False
     if word == "toggle":
         return not current
-    raise CommandError("expected on, off or toggle, got '%s'" % word)
+    raise CommandError("expected on, off or toggle, got '%s'" % word[:16])
 
 
 def _int_if_whole(value):
