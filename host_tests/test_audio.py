@@ -59,10 +59,15 @@ def test_callback_allocates_nothing_for_many_buffers():
     assert engine.active == 1  # only the bass shelf still runs
 
 
-def test_32bit_output_allocates_nothing():
+def test_32bit_output_allocates_nothing_and_plays_24_bits():
     board = _running_board(bits=32)
     board.app.engine.set_bass(6)
     _run_locked(board, 300)
+    left = board.samples(0)[-4800:]
+    # the -6 dBFS tone, bass shelf far below it, pre-gain -6 dB: about -12 dBFS, 24-bit words
+    assert 0.24 * 2**31 < peak(left) < 0.26 * 2**31
+    assert all(s & 0xFF == 0 for s in left)  # Q23 << 8: the low byte is always zero
+    assert len(set(s >> 8 & 0xFF for s in left)) > 200  # and the bits below 16 are in use
 
 
 def test_output_starts_silent_then_fades_in():

@@ -123,8 +123,50 @@ def run_emulator() -> dict[str, float]:
     print("armv6m emulator: chain output bit-identical to the Python twins")
     cycles["chain"] = sum(cycles[s] for s in STAGES[:-1])
     cycles["biquad x5 Thumb"] = thumb_biquad_cycles()
-    cycles["chain, Thumb EQ"] = cycles["chain"] - cycles["biquad x5"] + cycles["biquad x5 Thumb"]
+    cycles["gain Thumb"], cycles["crossfeed Thumb"], cycles["dither16 Thumb"] = (
+        thumb_stage_cycles()
+    )
+    cycles["chain, RP2040"] = (
+        cycles["gain Thumb"]
+        + cycles["biquad x5 Thumb"]
+        + cycles["crossfeed Thumb"]
+        + cycles["dither16 Thumb"]
+    )
     return cycles
+
+
+def thumb_stage_cycles() -> tuple[float, float, float]:
+    """Cycles/frame of the Thumb gain ramp, crossfeed and 16-bit output
+    (uamp/dsp/stages_m0.py), each checked bit for bit against its twin."""
+    from uamp.dsp import stages_m0
+
+    c = make_chain()
+    work, gain = c["work"], c["gain"]
+    calls = [(("buf", 0, 0), FRAMES, ("buf", 1, 0)), (("buf", 0, 4), FRAMES, ("buf", 1, 4))]
+    (got_work, got_gain), gain_cycles = runner.run_thumb(
+        "stages_m0", "gain_m0", [work, gain], calls, count_cycles=True
+    )
+    gain_mod.gain_ramp_reference(work, FRAMES, gain)
+    if (got_work, got_gain) != (work, gain):
+        raise SystemExit("Thumb gain differs from the twin")
+    xf = array("i", list(c["xf"]) + [0])
+    call = [(("buf", 0, 0), ("buf", 1, 0), FRAMES)]
+    (got_work2, got_xf), xf_cycles = runner.run_thumb(
+        "stages_m0", "crossfeed_m0", [work, xf], call, count_cycles=True
+    )
+    crossfeed.crossfeed_run_reference(work, FRAMES, xf)
+    if (got_work2, got_xf[:5]) != (work, xf[:5]):
+        raise SystemExit("Thumb crossfeed differs from the twin")
+    state = array("i", list(c["out_state"]) + list(stages_m0.OUT_CONSTANTS))
+    call = [(("buf", 0, 0), ("buf", 1, 0), FRAMES, ("buf", 2, 0))]
+    (got_out, _, got_state), out_cycles = runner.run_thumb(
+        "stages_m0", "to_int16_m0", [c["out"], work, state], call, count_cycles=True
+    )
+    output.to_int16_reference(c["out"], work, FRAMES, state)
+    if (got_out, got_state) != (c["out"], state):
+        raise SystemExit("Thumb 16-bit output differs from the twin")
+    print("Thumb gain, crossfeed and 16-bit output (RP2040 path): bit-identical to the twins")
+    return gain_cycles / FRAMES, xf_cycles / FRAMES, out_cycles / FRAMES
 
 
 def thumb_biquad_cycles() -> float:
@@ -176,10 +218,16 @@ def main() -> int:
             "%-10s %12.0f %12.0f %12.0f %s %14.0f %9.1f%%"
             % (stage, mp["bytecode"].get(stage, 0), viper, cf, ratio, cycles[stage], share)
         )
-    for stage in ("biquad x5 Thumb", "chain, Thumb EQ"):
+    for stage in (
+        "gain Thumb",
+        "biquad x5 Thumb",
+        "crossfeed Thumb",
+        "dither16 Thumb",
+        "chain, RP2040",
+    ):
         share = cycles[stage] * RATE / CORE_HZ * 100
         print("%-16s %45s %14.0f %9.1f%%" % (stage, "(armv6m only)", cycles[stage], share))
-    chain = cycles["chain, Thumb EQ"]
+    chain = cycles["chain, RP2040"]
     print(
         "full chain on RP2040 as the engine runs it (model): %.0f cycles/frame = %.1f %% of a"
         " 125 MHz core at 48 kHz (target <= 1040 cycles, 40 %%)"

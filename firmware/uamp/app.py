@@ -157,7 +157,7 @@ class App:
         state.apply(self, self.settings.values, problems)
         self.settings.capture = self._capture_settings
         self.settings.on_reset = self._factory_reset
-        for line in problems:
+        for line in problems + self.console.commands.hp_warnings():
             self.console.reply(line)
 
     def _capture_settings(self):

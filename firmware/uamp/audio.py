@@ -14,7 +14,7 @@ published to the callback in one reference assignment, so a bad value changes no
 import math
 from array import array
 
-from uamp.dsp import biquad, biquad_m0, crossfeed, eq, output, tone
+from uamp.dsp import biquad, biquad_m0, crossfeed, eq, output, stages_m0, tone
 from uamp.dsp.gain import GAIN_ONE, UNITY, gain_ramp
 from uamp.dsp.pcm import I2SInput, WavSource
 
@@ -95,7 +95,7 @@ class AudioEngine:
             self._block = array("i", bytes(4 * biquad_m0.BLOCK_WORDS))
         # crossfeed
         self.crossfeed = 0
-        self.xf = array("i", [0, 0, crossfeed.lowpass_k(700, rate), 0, 0])
+        self.xf = array("i", [0, 0, crossfeed.lowpass_k(700, rate), 0, 0, 0])  # +1: Thumb scratch
         self._xf_target = 0
         # gain: trim (Q15 per channel, the volume controller's) times EQ pre-gain (Q24)
         self.trim = (UNITY, UNITY)
@@ -104,9 +104,28 @@ class AudioEngine:
         self._gain_target = (0, 0)
         self.gain_state = array("i", [0, 0, 0, 0])
         self.out_state = array("i", [1, 0, 0, 0, 0, 1 if bits == 16 else 0])
+        self.out_state.extend(array("i", stages_m0.OUT_CONSTANTS))  # for the Thumb kernel
         self._gain_seen = array("i", bytes(8 * EFFECT_BUFFERS))  # (left, right) max per buffer
         self._seen_at = 0
+        self._thumb_stages()
         self._callback = self._on_buffer_done  # bound once: binding allocates
+
+    def _thumb_stages(self):
+        """On RP2040, hand-written Thumb gain, crossfeed and 16-bit output (stages_m0.py)."""
+        self._gain_m0 = self._int16_m0 = self._xf_m0 = None
+        kernels = stages_m0.load()
+        if kernels is None:
+            return
+        import uctypes
+
+        self._gain_m0 = kernels["gain_m0"]
+        self._int16_m0 = kernels["to_int16_m0"]
+        self._xf_m0 = kernels["crossfeed_m0"]
+        self._xf_addr = uctypes.addressof(self.xf)
+        self._work_addr = uctypes.addressof(self.work)
+        self._gain_addr = uctypes.addressof(self.gain_state)
+        self._out_addr = (uctypes.addressof(self.outs[0]), uctypes.addressof(self.outs[1]))
+        self._out_state_addr = uctypes.addressof(self.out_state)
 
     # --- control side (main loop): validate, then publish ---
     def start(self):
@@ -148,7 +167,7 @@ class AudioEngine:
     def set_gain(self, gain_q15):
         """The engine's own fade gain (Q15, both channels, clamped to 0..unity): the volume
         controller fades with it on mute/unmute; it multiplies the per-channel trim."""
-        self.fade = max(0, min(UNITY, gain_q15))
+        self.fade = max(0, min(UNITY, int(gain_q15)))
         self._update_gain_target()
 
     def set_trim(self, left_q15, right_q15):
@@ -188,11 +207,10 @@ class AudioEngine:
 
     def set_tone(self, freq_hz, level_dbfs=TONE_DBFS):
         step = tone.phase_step(freq_hz, self.rate)
-        table = tone.make_table(level_dbfs)  # validates before the live table is touched
-        for i in range(len(table)):
-            self.table[i] = table[i]
-        self.step = step
+        self.table = tone.make_table(level_dbfs)  # a new table, swapped in by one assignment
         self.tone_hz = freq_hz
+        if self._source == _TONE:
+            self.step = step
 
     def set_sweep(self, start_hz, end_hz, seconds):
         s0 = tone.phase_step(start_hz, self.rate)
@@ -329,7 +347,12 @@ class AudioEngine:
         self._seen_at = (at + 2) % (2 * EFFECT_BUFFERS)
         if self.bits == 16:
             self.out_state[5] = 1 if gs[0] or gs[1] else 0  # muted = true digital silence
-            output.to_int16(self.outs[index], work, frames, self.out_state)
+            if self._int16_m0 is None:
+                output.to_int16(self.outs[index], work, frames, self.out_state)
+            else:
+                self._int16_m0(
+                    self._out_addr[index], self._work_addr, frames, self._out_state_addr
+                )
         else:
             output.to_int32(self.outs[index], work, frames, self.out_state)
 
@@ -442,7 +465,10 @@ class AudioEngine:
         step = GAIN_ONE // CROSSFEED_BUFFERS
         end = min(target, a + step) if a < target else max(target, a - step)
         xf[4] = (end - a) // frames
-        crossfeed.crossfeed_run(work, frames, xf)
+        if self._xf_m0 is None:
+            crossfeed.crossfeed_run(work, frames, xf)
+        else:
+            self._xf_m0(self._work_addr, self._xf_addr, frames)
         xf[3] = end
 
     def _run_gain(self, work, frames):
@@ -460,7 +486,11 @@ class AudioEngine:
             end = min(target, g + GAIN_STEP) if g < target else max(target, g - GAIN_STEP)
             gs[2 + ch] = (end - g) // frames
             gs[ch] = end - gs[2 + ch] * frames  # the ramp lands exactly on `end`
-        gain_ramp(work, frames, gs)
+        if self._gain_m0 is None:
+            gain_ramp(work, frames, gs)
+        else:
+            self._gain_m0(self._work_addr, frames, self._gain_addr)
+            self._gain_m0(self._work_addr + 4, frames, self._gain_addr + 4)
 
 
 def _check_rate(rate):

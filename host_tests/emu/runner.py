@@ -67,16 +67,41 @@ def compare(module: str, name: str, reference, args: list, repeats: int = 2) -> 
     return emu_args
 
 
-def thumb_core() -> Armv6m:
-    """The hand-written Thumb biquad (uamp/dsp/biquad_m0.py SOURCE), compiled for armv6m."""
-    if "thumb" not in _cores:
-        from uamp.dsp import biquad_m0
+def thumb_core(module: str = "biquad_m0") -> Armv6m:
+    """The hand-written Thumb kernels of uamp/dsp/<module>.py (its SOURCE), for armv6m."""
+    key = "thumb:" + module
+    if key not in _cores:
+        import importlib
 
+        mod = importlib.import_module("uamp.dsp." + module)
         BUILD.mkdir(parents=True, exist_ok=True)
-        source = BUILD / "biquad_m0_source.py"
-        source.write_text("import micropython\n" + biquad_m0.SOURCE)
-        _cores["thumb"] = Armv6m("biquad_m0_source", BUILD, source=source)
-    return _cores["thumb"]
+        source = BUILD / (module + "_source.py")
+        source.write_text("import micropython\n" + mod.SOURCE)
+        _cores[key] = Armv6m(module + "_source", BUILD, source=source)
+    return _cores[key]
+
+
+def run_thumb(module: str, name: str, buffers: list, calls: list, count_cycles: bool = False):
+    """Put `buffers` in emulated RAM, then run name(*args) for each args in `calls`, where an
+    arg ("buf", i, offset) means the address of buffers[i] plus offset. Returns the buffers
+    read back, and the cycles spent."""
+    cpu = thumb_core(module)
+    cpu.data_top = 0x0010_0000
+    cpu.cycles = 0
+    addresses = []
+    for value in buffers:
+        raw = bytes(value)
+        address = cpu.alloc(len(raw))
+        cpu.put(address, raw)
+        addresses.append((address, len(raw)))
+    for args in calls:
+        real = [a if isinstance(a, int) else addresses[a[1]][0] + a[2] for a in args]
+        cpu.call_asm(name, *real, count_cycles=count_cycles)
+    out = []
+    for value, where in zip(buffers, addresses):
+        raw = cpu.get(*where)
+        out.append(array(value.typecode, raw) if isinstance(value, array) else bytearray(raw))
+    return out, cpu.cycles
 
 
 class ThumbBiquad:
@@ -84,7 +109,7 @@ class ThumbBiquad:
     emulated RAM (`load`/`read`), the block is copied in and out around each call."""
 
     def __init__(self, count_cycles=False):
-        self.cpu = thumb_core()
+        self.cpu = thumb_core("biquad_m0")
         self.cpu.data_top = 0x0010_0000
         self.block_address = self.cpu.alloc(4 * 24)
         self.count_cycles = count_cycles

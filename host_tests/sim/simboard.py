@@ -195,12 +195,15 @@ class SimBoard:
         return self.screen()
 
     def samples(self, channel=0, start_frame=0, frames=None):
-        """Captured output samples of one channel (16-bit ports) as an array('h')."""
-        total = self.i2s.captured // self.i2s.frame_bytes
+        """Captured output samples of one channel as an array('h') (16-bit ports) or
+        array('i') (32-bit ports)."""
+        fb = self.i2s.frame_bytes
+        code = "h" if fb == 4 else "i"
+        total = self.i2s.captured // fb
         end = total if frames is None else min(total, start_frame + frames)
         count = max(0, end - start_frame)
-        stereo = array("h", self.i2s.capture[start_frame * 4 : end * 4])
-        out = array("h", bytearray(2 * count))
+        stereo = array(code, self.i2s.capture[start_frame * fb : end * fb])
+        out = array(code, bytearray(fb // 2 * count))
         for i in range(count):
             out[i] = stereo[2 * i + channel]
         return out

@@ -283,7 +283,10 @@ def load():
     if sys.platform != "rp2":
         return None
     scope = {"micropython": micropython}
-    exec(SOURCE, scope)
+    try:
+        exec(SOURCE, scope)
+    except Exception:  # noqa: BLE001 - a firmware without inline asm, or no RAM: run viper
+        return None
     return scope["biquad_m0"]
 
 
