@@ -107,6 +107,7 @@ class Volume:
         self.relay_db = 0.0  # gain the relay adds now
         self.waiting = False  # a lower trim is sent; the analog step up waits for it
         self.waited_ticks = 0
+        self.allowance_db = 0.0  # what the step being waited for may meet (see _apply)
         if relay is not None:
             relay(0)
         engine.set_trim(0, 0)
@@ -230,7 +231,7 @@ class Volume:
         excess = getattr(self.engine, "trim_excess_db", None)
         if excess is None or self.waited_ticks >= WAIT_MAX_TICKS:
             return True
-        return excess() <= OVERSHOOT_DB
+        return excess() <= self.allowance_db
 
     def _clamp(self, db):
         return max(grid_ceil(self.min_db), min(self.max_db, db))
@@ -293,6 +294,10 @@ class Volume:
             or ic_right + relay_db > old_right + old_relay
         )
         audible = louder and not muting and not self.hardware_muted
+        # The old trim may still be heard by OVERSHOOT_DB after the step, but never past the
+        # cap: at the cap the step waits until the new trim has fully landed.
+        headroom = self.max_db + gain - max(left, right)
+        self.allowance_db = max(0.0, min(OVERSHOOT_DB, headroom))
         if not muting and not self.hardware_muted and relay_db == old_relay:
             # One IC step at a time (where the IC's steps are finer than the ramp's, the level
             # would skip one): a larger jump would be a click. Up, the level stays under the
