@@ -202,3 +202,27 @@ def test_at_the_cap_an_analog_step_waits_for_the_whole_trim():
             engine.play()
         assert volume.current_db == cap and worst_cap <= 1e-9, (cap, worst_cap)
         assert worst_commanded <= OVERSHOOT_DB + 1e-9, (cap, worst_commanded)
+
+
+def test_a_mute_never_waits_for_an_engine_that_does_not_catch_up():
+    from chip_rigs import LaggingEngine, tpa6130a2_rig
+
+    from uamp.volume import Volume
+
+    _world, chip, driver = tpa6130a2_rig()
+    engine = LaggingEngine()
+    volume = Volume(driver, engine, 0.0)
+    driver.enable(True)
+    volume.mute(False)
+    volume.set_db(-40.0)
+    for _ in range(200):
+        volume.tick()
+        engine.play()
+    volume.set_db(-20.0)
+    for _ in range(10):
+        volume.tick()  # from now on the audio never catches up
+    assert volume.waiting and chip.gain_db(0) == -39.5  # held below the next code step
+    volume.mute(True)
+    for _ in range(40):
+        volume.tick()
+    assert chip.gain_db(0) is None and chip.muted(0) and engine.trim == (0, 0)
