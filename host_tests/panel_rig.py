@@ -32,13 +32,12 @@ def with_gain(data):
     data["gain"] = {"high_db": 12, "relay": RELAY_PIN}
 
 
-def standby_on_long_mute(data):
-    data["buttons"][1]["long"] = "standby"
-
-
-def running(name=PICO, edit=None, held=None):
-    """A board booted with the edited profile, the volume at its power-on level."""
-    board = SimBoard(name, profile(name, edit), held_buttons=() if held is None else (held,))
+def running(name=PICO, edit=None, held=None, flash=None):
+    """A board booted with the edited profile, the volume at its power-on level; pass the
+    flash of an earlier board to reboot with its saved settings."""
+    board = SimBoard(
+        name, profile(name, edit), flash=flash, held_buttons=() if held is None else (held,)
+    )
     board.boot()
     board.run_until(lambda: board.app.state == RUNNING, 2000)
     board.run_until(lambda: board.app.volume.current_db == board.app.power_on_db, 5000)

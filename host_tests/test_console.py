@@ -339,3 +339,12 @@ def test_engine_commands_on_the_real_engine():
     assert e2.input_name == "white" and e2.eq_enabled and e2.bass_db == 4 and e2.crossfeed == 1
     assert e2.eq_bands()[1] == band
     assert "mine" in again.send("eq preset\r")
+
+
+def test_status_shows_a_chip_fault():
+    board = SimBoard("pico-pcm5102a-pga2311").boot()
+    board.run_ms(400)
+    assert "fault" not in board.send("status\r")
+    board.app.volume.fail(OSError(5))
+    out = board.send("status\r")
+    assert "fault: volume chip" in out and json.loads(board.send("status --json\r"))["mute"]

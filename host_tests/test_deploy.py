@@ -4,6 +4,7 @@ copy only what changed, soft-reset, ready line; then the firmware answers throug
 SKIP_ON_MICROPYTHON = "runs make, mpremote and the virtual board from CPython"
 
 import json  # noqa: E402
+import re  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -54,6 +55,17 @@ def test_make_deploy_boots_and_answers_on_the_pty(tmp_path):
             assert isinstance(status["volume_db"], float) and status["uptime"] >= 0
         finally:
             term.close()
+        # Then the on-board benchmark (mpremote stops the firmware, as on a real board).
+        bench = subprocess.run(
+            ["make", "--no-print-directory", "bench-board", f"PORT={link}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert bench.returncode == 0, bench.stdout + bench.stderr
+        print(bench.stdout)  # the figures (x64 viper on the host: not a board's numbers)
+        assert re.search(r"us/buffer +[0-9.]+ % of the core", bench.stdout)
 
 
 def test_deploy_failure_is_clear(tmp_path):

@@ -132,6 +132,7 @@ def test_board_headphone_caps_the_volume_on_first_boot():
     rig = Rig(board_profile=_pico_with_headphone(IEM)).boot()
     app = rig.app
     assert app.headphone.name == "iem"
+    assert "warning: the amp clips iem" in "".join(rig.out)  # said at boot, too
     assert rig.send("vol 0\r") == "vol %.1f dB\r\n" % app.volume.max_db
     assert app.spl_db() <= 100 and app.spl_db() > 99.4  # capped on the 0.5 dB grid
     status = json.loads(rig.send("status --json\r"))

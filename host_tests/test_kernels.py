@@ -132,22 +132,3 @@ def test_apply_gain_matches_reference():
         gain_mod.apply_gain(buf, len(signal), g)
         gain_mod.apply_gain_reference(ref, len(signal), g)
         assert as_int16(buf) == ref, "gain %d" % g
-
-
-def test_apply_trim_matches_reference():
-    from uamp.dsp import trim
-
-    signal = (EXTREMES + cases.lcg_values(503, 12345, 32768))[:512]
-    for left, right in ((0, gain_mod.UNITY), (gain_mod.UNITY, 0), (1, 32767), (23170, 16384)):
-        buf, ref = int16_buffer(signal)
-        trim.apply_trim(buf, len(signal) // 2, left, right)
-        trim.apply_trim_reference(ref, len(signal) // 2, left, right)
-        assert as_int16(buf) == ref, "trim %d/%d" % (left, right)
-
-
-def test_apply_trim_keeps_channels_apart():
-    from uamp.dsp import trim
-
-    buf, _ = int16_buffer([-32768, -32768, 32767, 32767])
-    trim.apply_trim(buf, 2, gain_mod.UNITY, 0)
-    assert list(as_int16(buf)) == [-32768, 0, 32767, 0]

@@ -20,6 +20,7 @@ from panel_rig import (
 )
 
 from sim.simboard import SimBoard
+from uamp import settings
 from uamp.app import App
 from uamp.board import Board
 from uamp.dsp import eq
@@ -155,8 +156,6 @@ def test_eq_band_cut_and_eq_switch_reach_the_output():
     before = level_db(board)
     labels = open_menu(board)
     assert board.app.engine.eq_enabled is False  # the default
-    edit_item(board, "EQ", 1, labels)
-    assert board.app.engine.eq_enabled is True
     board.turn(labels.index("EQ bands"))
     board.press("push")  # the submenu: "< back", then one row per band
     bands = board.app.engine.eq_bands()
@@ -166,6 +165,7 @@ def test_eq_band_cut_and_eq_switch_reach_the_output():
     board.turn(-12)  # -6 dB
     board.press("push")
     assert board.app.engine.eq_bands()[band][2] == -6.0
+    assert board.app.engine.eq_enabled is True  # tuning a band switches the EQ on
     board.turn(-(band + 1))
     board.press("push")  # back to the top level
     board.turn(-labels.index("EQ bands"))
@@ -470,6 +470,25 @@ def test_brightness_item_sets_the_oled_contrast():
     board.press("push")
     assert board.app.panel.brightness == 3
     assert board.display.contrast == 3 * 255 // 10
+
+
+def test_brightness_and_knob_limit_set_in_the_menu_survive_a_reboot():
+    board = running()
+    spy = SettingsSpy(board.app)
+    labels = open_menu(board)
+    edit_item(board, "Brightness", -5, labels)
+    edit_item(board, "Knob limit", 2, labels)
+    assert spy.changes >= 2 and board.app.panel.accel.cap_db_s == 30
+    board.hold("push", 900)
+    board.run_ms(settings.SAVE_DELAY_MS + 500)
+    again = running(flash=board.flash)  # power cycle: the same flash, a new board
+    assert again.app.panel.brightness == 3 and again.display.contrast == 3 * 255 // 10
+    assert again.app.panel.accel.cap_db_s == 30
+    volume = again.app.volume
+    start_db, start_ms = volume.target_db, again.clock.ticks_ms()
+    again.turn(100, ms_per_edge=1)  # a hard flick, under the restored 30 dB/s
+    elapsed = (again.clock.ticks_ms() - start_ms) / 1000
+    assert volume.target_db - start_db <= 30 * elapsed + 30 * Accelerator.BURST_S
 
 
 def test_chip_fault_is_shown_on_the_main_screen():

@@ -14,8 +14,8 @@ from uamp.ui.panel import Panel
 def test_redraws_never_cause_an_underrun():
     board = SimBoard("pico-pcm5102a-pga2311").boot()
     board.run_until(lambda: board.app.state == 2, 2000)
-    board.send("hp add hd600 300 97 mw\r")
-    board.send("hp use hd600\r")  # the SPL line is drawn too
+    board.send("hp add studio 250 97 mw\r")
+    board.send("hp use studio\r")  # the SPL line is drawn too
     app = board.app
     oled = board.display
     per_tick = []

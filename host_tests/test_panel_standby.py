@@ -1,8 +1,8 @@
-"""Standby from the front panel on both boards: the app's shutdown (fade, DAC muted, amp off)
-and wake (the power-up sequence again, a clean ramp back), checked on the pins, the chip models
-and the captured I2S output."""
+"""Standby from the front panel on both shipped boards (a long press of the mute button): the
+app's shutdown (fade, DAC muted, amp off) and wake (the power-up sequence again, a clean ramp
+back), checked on the pins, the chip models and the captured I2S output."""
 
-from panel_rig import BOARDS, PICO, analog_db, led, level_db, running, standby_on_long_mute
+from panel_rig import BOARDS, PICO, analog_db, led, level_db, running
 
 from sim.simboard import peak
 from uamp import app as app_module
@@ -14,13 +14,13 @@ def _amp(board):
 
 
 def _standby(board):
-    board.hold("mute", 900)  # long press of the mute button: standby on these test profiles
+    board.hold("mute", 900)  # a long press of the mute button (both shipped profiles)
     board.run_ms(500)  # the fade-out, then the amp goes off
 
 
 def test_standby_button_shuts_the_amp_down_and_the_knob_push_wakes_it():
     for name in BOARDS:
-        board = running(name, standby_on_long_mute)
+        board = running(name)
         app = board.app
         board.turn(-4)  # -32 dB: below the power-on level, so wake comes back here
         board.run_ms(300)
@@ -61,7 +61,7 @@ def test_standby_button_shuts_the_amp_down_and_the_knob_push_wakes_it():
 
 
 def test_standby_button_also_wakes_and_a_muted_amp_stays_muted():
-    board = running(PICO, standby_on_long_mute)
+    board = running(PICO)
     app = board.app
     board.press("mute")
     assert app.volume.muted and led(board) == 1
@@ -81,7 +81,7 @@ def test_standby_button_also_wakes_and_a_muted_amp_stays_muted():
 
 
 def test_standby_closes_the_menu_and_wake_shows_the_main_screen():
-    board = running(PICO, standby_on_long_mute)
+    board = running(PICO)
     app = board.app
     board.press("push")
     assert app.panel.mode == panel_module.MENU
@@ -93,7 +93,7 @@ def test_standby_closes_the_menu_and_wake_shows_the_main_screen():
 
 
 def test_shutdown_by_someone_else_blanks_the_panel_and_the_push_wakes():
-    board = running(PICO)  # the shipped profile: no standby button
+    board = running(PICO)
     app = board.app
     app.shutdown()  # as the console or a power-loss handler would
     board.run_ms(500)
@@ -105,7 +105,7 @@ def test_shutdown_by_someone_else_blanks_the_panel_and_the_push_wakes():
 
 
 def test_standby_while_the_amp_is_busy_is_refused_with_a_note():
-    board = running(PICO, standby_on_long_mute)
+    board = running(PICO)
     app = board.app
     app.quiet_change(lambda: None)  # a sample-rate change in progress
     app.panel._do("standby", board.clock.ticks_ms())

@@ -86,3 +86,10 @@ def test_gain_for_matches_what_the_chip_gets():
         expected = driver.gain_for(db, db - 1)
         driver.set_gain_db(db, db - 1)
         assert (chip.gain_db(0), chip.gain_db(1)) == expected
+
+
+def test_next_gain_is_one_half_db_step_within_the_range():
+    _world, _chip, driver = pga2311_rig()
+    assert driver.next_gain_db(-20.0, True) == -19.5
+    assert driver.next_gain_db(-20.0, False) == -20.5
+    assert driver.next_gain_db(31.5, True) == 31.5 and driver.next_gain_db(-95.5, False) == -95.5

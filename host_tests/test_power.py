@@ -62,6 +62,14 @@ def _silent(board):
     return _measure(board, 50) == [None, None]
 
 
+def _settle(board, limit_ms=5000):
+    """Until the ramp has reached the target (a TPA6130A2 step up waits for the engine to
+    play the lower trim first, so a long rise takes a while), plus the audio's latency."""
+    volume = board.app.volume
+    board.run_until(lambda: volume.current_db == volume.target_db and not volume.waiting, limit_ms)
+    board.run_ms(50)
+
+
 def _running(name, ms=2500):
     board = SimBoard(name).boot()
     board.run_until(lambda: board.app.state == app_module.RUNNING, 1000)
@@ -101,7 +109,7 @@ def test_both_boards_play_the_tone_at_the_commanded_level():
         board = _running(name)
         for level in (-30.0, -20.0, -33.5, -7.5):
             assert board.send("vol %s\r" % level) == "vol %.1f dB\r\n" % level
-            board.run_ms(600)
+            _settle(board)
             left, right = _measure(board)
             print("%s vol %.1f: measured L %.3f R %.3f dB" % (name, level, left, right))
             assert abs(left - level) <= 0.05 and abs(right - level) <= 0.05, (name, level)
@@ -129,7 +137,7 @@ def test_gain_mode_switch_keeps_the_output_level():
         board = SimBoard(name, board_profile).boot()
         board.run_ms(2500)
         board.send("vol -12\r")
-        board.run_ms(500)
+        _settle(board)
         before = _measured_db(board, 0)
         board.app.volume.set_gain_mode("high")
         board.run_ms(20)
@@ -260,6 +268,10 @@ def test_pcm5102a_pins_follow_slas859():
     assert not chip.muted() and chip.filter() == "low-latency" and chip.deemphasis()
     raises(ValueError, dac.set_filter, "slow")
     assert chip.filter() == "low-latency"
+    dac.set_rate(44100)
+    assert chip.deemphasis()  # SLAS859: de-emphasis is for 44.1 kHz
+    dac.set_rate(48000)
+    assert not chip.deemphasis()
     bare = PCM5102A(machine.Pin(22, machine.Pin.OUT))
     raises(ValueError, bare.set_filter, "normal")  # FLT not wired: say so, change nothing
 
@@ -286,3 +298,78 @@ def test_digital_only_board_plays_at_the_commanded_level():
         left, right = _measure(board)
         assert abs(left - level) <= 0.05 and abs(right - level) <= 0.05, (level, left, right)
     assert board.app.volume.min_db == -60.0
+
+
+def _clear_capture(port):
+    """Clear the capture; returns the port's frame count its first captured frame plays at
+    (the capture is recorded when the firmware writes, after what is queued)."""
+    port.clear_capture()
+    return port.frames_played + port.queued // port.frame_bytes
+
+
+def _trace(board, ms, old_port, old_offset):
+    """Per 1 ms: (port, output level of the left channel in dB or None when silent), from the
+    frames the port played in that ms and the analog gain the models reported meanwhile."""
+    rows = []
+    for _ in range(ms):
+        port = board.i2s
+        offset = old_offset if port is old_port else 0  # a new port captures from its start
+        analog = _analog_db(board, 0)
+        start = port.frames_played - offset
+        board.run_ms(1)
+        total = 0
+        for i in range(start, port.frames_played - offset):
+            s = port.capture[4 * i] | (port.capture[4 * i + 1] << 8)
+            total += (s - 65536 if s & 0x8000 else s) ** 2
+        level = None
+        if total and analog is not None:
+            amplitude = math.sqrt(2 * total / (port.frames_played - offset - start))
+            level = 20 * math.log10(amplitude / TONE_PEAK) + analog
+        rows.append((port, level))
+    return rows
+
+
+def test_sample_rate_change_is_silent_then_ramps_back():
+    for name in BOARDS:
+        board = _running(name)
+        old_port = board.i2s
+        offset = _clear_capture(old_port)
+        seen = []
+        change = board.app._change_rate
+        board.app._change_rate = lambda rate, b=board, s=seen, c=change: (
+            s.append(_quiet_state(b)),
+            c(rate),
+        )
+        board.app.set_sample_rate(44100)
+        rows = _trace(board, 1000, old_port, offset)
+        new_port = board.i2s
+        assert seen == [(True, None, (0, 0))], name  # DAC muted, amp muted, trims at zero
+        assert new_port is not old_port and not old_port.active and new_port.rate == 44100
+        assert board.app.engine.rate == 44100 and board.app.state == app_module.RUNNING
+        switch = next(i for i in range(len(rows)) if rows[i][0] is new_port)
+        before = [level for _port, level in rows[:switch]]
+        after = [level for _port, level in rows[switch:]]
+        # Fade out to silence before the change, silence across it, then a ramp from deep down.
+        assert before[10] is not None and before[-5:] == [None] * 5, name
+        assert after[:5] == [None] * 5, name
+        first = next(level for level in after if level is not None)
+        assert first <= board.app.power_on_db - 30, (name, first)
+        audible = [level for level in after if level is not None]
+        # No jump: the level moves by at most the engine's ramp step (1/16 of full scale).
+        steps = [abs(10 ** (b / 20) - 10 ** (a / 20)) for a, b in zip(audible, audible[1:])]
+        assert max(steps) <= 1 / 16, (name, max(steps))
+        left, right = _measure(board)  # 100 whole periods of the tone at 44.1 kHz
+        assert abs(left - board.app.power_on_db) <= 0.05 and abs(right - left) <= 0.01, name
+        print("%s at 44.1 kHz: fade-in from %.1f dB, then %.3f dB" % (name, first, left))
+
+
+def test_bad_sample_rate_changes_nothing():
+    board = _running(ESP32)
+    port = board.i2s
+    for bad in (32000, "44100", None):
+        raises(ValueError, board.app.set_sample_rate, bad)
+    assert board.app.state == app_module.RUNNING and board.i2s is port and port.active
+    board.app.shutdown()
+    board.run_ms(500)
+    raises(ValueError, board.app.set_sample_rate, 44100)  # off: nothing to change
+    assert board.i2s is port

@@ -1,9 +1,10 @@
-"""Screens against the reference images the tests own (host_tests/screens/*.pbm), on both
-interpreters (real `framebuf` on MicroPython, the stand-in on CPython), and the same pixels
-arriving on the simulated SSD1306 through the driver and the I2C bus.
+"""Screens against the reference images the tests own (host_tests/screens/*.pbm), captured from
+the firmware running on simulated boards with the real parts (screen_scenarios.py), on both
+interpreters (real `framebuf` on MicroPython, the stand-in on CPython); and pixels arriving
+unchanged on the simulated SSD1306 through the driver and the I2C bus.
 
 To accept an intended change of a screen: `python tools/screenshot.py --update-references`,
-then look at the diff of the .pbm files (plain text) before committing."""
+then look at the diff of the .pbm files (plain text) and the PNGs before committing."""
 
 import screen_scenarios
 
@@ -41,13 +42,25 @@ def test_reference_images_are_not_blank_and_differ():
         seen.append(image)
 
 
+def test_main_screen_shows_the_real_parts_state():
+    board = screen_scenarios.live("main")
+    app, status = board.app, board.app.panel.status
+    assert status.input_name == app.engine.input_name == "tone"
+    assert status.gain_mode == app.volume.gain_mode == "low"
+    assert status.eq_preset == app.engine.eq_preset == "warm"
+    assert status.spl_db == app.spl_db() and 80 < status.spl_db < 90
+    assert status.volume_db == app.volume.target_db == -23.5 and not status.clipping
+    clipped = screen_scenarios.live("main-muted-clip").app.panel.status
+    assert clipped.clipping and clipped.muted and clipped.input_name == "wav"
+    assert clipped.spl_db is None  # no headphone profile selected
+
+
 def test_a_changed_value_changes_the_screen():
-    a = screen_scenarios.render("main")
-    painter, buf = screen_scenarios.canvas()
-    s = screen_scenarios._status(volume_db=-24.0)
-    screens.main_screen(painter, s)
-    b = screen_scenarios.to_screen(buf, 128, 64)
-    assert a != b and 0 < a.differences(b) < 400  # the digits and the level bar only
+    board = screen_scenarios.live("main")
+    a = board.screen()
+    board.turn(-1)
+    b = board.settle_screen()
+    assert a != b and 0 < a.differences(b) < 400  # the digits, the SPL and the level bar only
 
 
 def _driver_on_model(height=64):
@@ -75,24 +88,19 @@ def test_pixels_arrive_unchanged_through_bus_and_controller():
         model, oled = _driver_on_model(height)
         oled.init()
         oled.power(True)
-        width, h, draw = screen_scenarios.SCENARIOS[name]
-        painter = screens_painter(oled)
-        draw(painter)
+        want = _reference(name)
+        for y in range(height):
+            for x in range(128):
+                oled.fb.pixel(x, y, want.rows[y][x])
         oled.begin_frame()
         sends = 0
         while not oled.send_pages(1):
             sends += 1
         assert sends == height // 8 - 1
-        assert model.screen() == _reference(name), name
+        assert model.screen() == want, name
         assert model.protocol_errors == []
         # One page per transfer: the longest blocks the bus ~3 ms at 400 kHz.
         assert model.longest_us < 3500, model.longest_us
-
-
-def screens_painter(oled):
-    from uamp.ui.painter import Painter
-
-    return Painter(oled.fb, oled.width, oled.height)
 
 
 def test_model_decodes_single_command_control_bytes_and_page_mode():
@@ -118,8 +126,8 @@ def test_model_decodes_single_command_control_bytes_and_page_mode():
 def test_board_screen_shows_what_the_panel_drew():
     board = SimBoard("pico-pcm5102a-pga2311").boot()
     board.run_until(lambda: board.app.state == 2, 2000)
-    assert "error" not in board.send("hp add hd600 300 97 mw\r")
-    board.send("hp use hd600\r")
+    assert "error" not in board.send(screen_scenarios.HEADPHONE)
+    board.send("hp use studio\r")
     board.turn(3)
     shown = board.settle_screen()
     painter, buf = screen_scenarios.canvas()

@@ -92,3 +92,31 @@ def test_torn_write_of_the_settings_file_itself_is_detected():
         store = settings.Settings(FlashFS({settings.PATH: data[:cut]}), Clock())
         store.load()
         assert store.values == settings.defaults(), cut
+
+
+def test_the_largest_legal_document_fits_and_its_save_is_counted():
+    """Every list full and every name at its longest: still under MAX_BYTES (a larger file
+    would be refused at the next boot), and the write steps of one save are printed."""
+    values = settings.defaults()
+    long = "x" * (settings.MAX_NAME - 1)
+    values["headphones"] = {
+        long + str(i): {"ohm": 12345.6, "sens": 123.4, "unit": "mw", "max_spl": 123.4}
+        for i in range(settings.MAX_PROFILES)
+    }
+    band = ["highshelf", 12345.6, -12.5, 1.234]
+    values["eq_user"] = {
+        long + str(i): [band] * settings.MAX_EQ_BANDS for i in range(settings.MAX_EQ_PRESETS)
+    }
+    values["eq_bands"] = [band] * settings.MAX_EQ_BANDS
+    values["headphone"] = long + "0"
+    data = settings.encode(values)
+    assert len(data) <= settings.MAX_BYTES, len(data)
+    fs = FlashFS()
+    store = settings.Settings(fs, Clock())
+    store.values = values
+    assert store.save()
+    assert _boot(fs.image()) == store.values
+    print(
+        "largest settings document: %d bytes of %d allowed, %d write steps per save"
+        % (len(data), settings.MAX_BYTES, fs.steps)
+    )

@@ -127,3 +127,14 @@ def test_a_failed_write_never_lets_a_later_mute_be_skipped():
     chip.write_register = original
     driver.mute(True)  # so it is sent again, not skipped as "already muted"
     assert chip.muted(0) and chip.muted(1)
+
+
+def test_next_gain_walks_the_verified_codes_one_at_a_time():
+    _world, chip, driver = tpa6130a2_rig()
+    gains = [g for g in TABLE_2_DB if g is not None]
+    for i in range(len(gains) - 1):
+        assert driver.next_gain_db(gains[i], True) == gains[i + 1]
+        assert driver.next_gain_db(gains[i + 1], False) == gains[i]
+    assert driver.next_gain_db(-12.3, True) == -10.9  # code 31 (unverified) is stepped over
+    assert driver.next_gain_db(gains[-1], True) == gains[-1]  # ends of the range stay put
+    assert driver.next_gain_db(gains[0], False) == gains[0]

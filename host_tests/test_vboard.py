@@ -131,7 +131,7 @@ def test_knob_stimulus_and_wav(tmp_path):
             term.expect("uamp 0.1.0")  # the stimulus typed `version`
             # Knob turns during the power-up sequence are dropped by design: wait for -30 dB.
             wait_for_panel(panels, '"gain_db": [-30.0')
-            board.control("turn 4")  # four slow detents of 0.5 dB
+            board.control("turn 4 60")  # four slow detents (240 ms apart) of 0.5 dB each
             wait_for_panel(panels, '"gain_db": [-28.0')
             term.write("vol\r")
             term.expect("vol -28.0 dB")  # the firmware counted the detents
@@ -154,7 +154,7 @@ def test_knob_stimulus_and_wav(tmp_path):
     assert gains[0] is None  # muted at power-up
     assert -28.0 in gains  # then ramped to the power-on level plus 4 detents
     assert any(s["amp"] == 1 and s["dac_muted"] is False for s in states)
-    assert any("screen" in s and any(int(r, 16) for r in s["screen"]) for s in states)
+    assert any("oled" in s and int(s["oled"]["ram"], 16) and s["oled"]["on"] for s in states)
 
 
 def test_bad_stimulus_is_one_clear_error(tmp_path):

@@ -102,7 +102,8 @@ def test_interactive_panel_takes_arrow_keys_and_quits_with_f10():
 
 
 def test_braille_and_png_rendering():
-    rows = ["80" + "00" * 15, "00" * 16, "00" * 16, "00" * 15 + "01"]  # two corner pixels
+    rows = [bytearray(128) for _ in range(4)]
+    rows[0][0] = rows[3][127] = 1  # two corner pixels
     lines = panel_view.screen_lines(rows, 128)
     assert len(lines) == 1 and len(lines[0]) == 64
     assert lines[0][0] == chr(0x2801) and lines[0][-1] == chr(0x2880)

@@ -233,3 +233,20 @@ def test_digital_only_volume_reaches_its_floor_and_top():
 def test_fade_constants_are_what_the_docs_say():
     # 45 dB at 1.5 dB per 10 ms tick: the fade takes 300 ms before the chip mutes.
     assert volume_module.FADE_DEPTH_DB / volume_module.FADE_STEP_DB == 30
+
+
+def test_limit_below_the_floor_is_refused_and_changes_nothing():
+    for rig in (pga2311_rig, tpa6130a2_rig, digital_rig):
+        _world, chip, engine, volume = _running(rig, level=-20.0)
+        floor = volume.min_db
+        for bad in (-150, floor - 0.5, floor - 0.01):
+            e = raises(ValueError, volume.set_limit, bad)
+            assert str(e) == "limit must be %.1f..%.1f dB" % (floor, volume.cap_db), str(e)
+            assert volume.limit_db == volume.cap_db and volume.max_db == 0.0
+            assert volume.target_db == -20.0
+        _settle(volume, 30)
+        assert abs(_levels(chip, engine)[0] - -20.0) <= 0.05
+        volume.set_limit(floor)  # the floor itself is a limit: the level goes down to it
+        assert volume.max_db == floor and volume.target_db == floor
+        _settle(volume)
+        assert abs(_levels(chip, engine)[0] - floor) <= 0.3, rig  # digital: Q15 at -60 dB

@@ -3,7 +3,9 @@ the engine's report of what the audio plays (`trim_excess_db`), then the volume 
 use of it on both simulated boards, measured from the captured output plus the chips' analog
 gain, over the whole range, up and down."""
 
+from support import raises
 from uamp.audio import EFFECT_BUFFERS, SILENT_EXCESS_DB, AudioEngine
+from uamp.dsp import tone
 from uamp.dsp.gain import UNITY
 
 
@@ -47,3 +49,124 @@ def test_trim_excess_follows_the_audio_not_the_request():
     assert engine.trim_excess_db() == 0.0
     engine.set_trim(0, UNITY)
     assert engine.trim_excess_db() == SILENT_EXCESS_DB
+
+
+# --- the volume controller on both boards, measured at the output ---
+import math  # noqa: E402
+
+from sim.simboard import SimBoard  # noqa: E402
+from uamp import app as app_module  # noqa: E402
+from uamp.audio import GAIN_STEP, TONE_DBFS  # noqa: E402
+from uamp.dsp.gain import GAIN_ONE  # noqa: E402
+
+PICO = "pico-pcm5102a-pga2311"
+ESP32 = "esp32-pcm5122-tpa6130a2"
+TONE_PEAK = 32767 * 10 ** (TONE_DBFS / 20)
+WINDOW = 48  # frames in 1 ms at 48 kHz: one period of the 1 kHz tone, so the RMS is exact
+OVER_DB = 0.5
+# A trim set at a tick is in the output within two engine buffers (10.7 ms) plus the rest of
+# the one playing: the output is compared with the highest level commanded over that time.
+LAG_MS = 16
+# Largest move of the output between two windows, as a linear fraction of the 0 dB level: what
+# the engine's own gain ramp allows in one buffer (1/16 of unity, 0.54 dB at full scale).
+STEP_ALLOWANCE = GAIN_STEP / GAIN_ONE
+
+
+def _board(name, seconds):
+    board = SimBoard(name)
+    board.i2s.capture = bytearray(board.i2s.frame_bytes * 48 * 1000 * seconds)
+    board.boot()
+    board.run_until(lambda: board.app.state == app_module.RUNNING, 1000)
+    board.run_until(lambda: board.app.volume.current_db == board.app.power_on_db, 3000)
+    board.run_ms(300)
+    return board
+
+
+def _analog_db(board, channel):
+    dac = board.dac.gain_db(channel)
+    ic = board.volume_ic.gain_db(channel)
+    return None if dac is None or ic is None else dac + ic
+
+
+def _window_db(board, start, analog):
+    """Level of one channel over WINDOW frames from `start` in the capture (frame k of the
+    capture is the k-th frame the port played), plus the analog gain meanwhile."""
+    capture = board.i2s.capture
+    total = 0
+    for i in range(start, start + WINDOW):
+        at = 4 * i
+        s = capture[at] | (capture[at + 1] << 8)
+        total += (s - 65536 if s & 0x8000 else s) ** 2
+    if total == 0 or analog is None:
+        return None
+    return 20 * math.log10(math.sqrt(2 * total / WINDOW) / TONE_PEAK) + analog
+
+
+def _sweep(board, target, limit_ms):
+    """Ramp to `target` and on to rest; per 1 ms window: (commanded, output) for the left
+    channel, the output measured from the capture and the chips' analog state."""
+    volume = board.app.volume
+    board.send("vol %s\r" % target)
+    rows = []
+    rest = 0
+    for _ in range(limit_ms):
+        analog = _analog_db(board, 0)  # what plays until the next tick, at the end of this ms
+        commanded = volume.current_db
+        start = board.i2s.frames_played
+        board.run_ms(1)
+        rows.append((commanded, _window_db(board, start, analog)))
+        rest = rest + 1 if volume.current_db == target and not volume.waiting else 0
+        if rest > 100:
+            return rows
+    raise AssertionError("%s not reached in %d ms" % (target, limit_ms))
+
+
+def _check(name, rows):
+    worst_over = worst_step = worst_db_step = worst_now = 0.0
+    last = None
+    for i in range(len(rows)):
+        level = rows[i][1]
+        if level is None:
+            last = None
+            continue
+        commanded = max(row[0] for row in rows[max(0, i - LAG_MS) : i + 1])
+        worst_now = max(worst_now, level - rows[i][0])
+        worst_over = max(worst_over, level - commanded)
+        if last is not None:
+            worst_step = max(worst_step, abs(10 ** (level / 20) - 10 ** (last / 20)))
+            worst_db_step = max(worst_db_step, abs(level - last))
+        last = level
+    print(
+        "%s: %d windows, output over the commanded level by at most %.3f dB (%.3f dB over the "
+        "level commanded right now); largest move between windows %.4f of full scale "
+        "(allowance %.4f), %.2f dB"
+        % (name, len(rows), worst_over, worst_now, worst_step, STEP_ALLOWANCE, worst_db_step)
+    )
+    return worst_over, worst_step
+
+
+def test_whole_range_up_and_down_never_overshoots():
+    for name in (ESP32, PICO):
+        board = _board(name, 12)
+        volume = board.app.volume
+        if name == PICO:
+            assert board.volume_ic.zero_cross_enabled()  # the PGA2311 path, ZCEN high
+        for target in (volume.min_db, volume.max_db, volume.min_db):
+            over, step = _check("%s to %.1f" % (name, target), _sweep(board, target, 8000))
+            assert over <= OVER_DB and step <= STEP_ALLOWANCE, (name, target)
+
+
+def test_engine_rate_change_recomputes_what_depends_on_the_rate():
+    port, engine = _engine()
+    engine.set_eq_band(4, "highshelf", 10000, 3.0, 0.7)
+    engine.set_crossfeed(2)
+    before = (engine.step, engine.xf[2], engine.settings.rate, engine.pregain)
+    new_port = _Port()
+    engine.set_rate(44100, new_port)
+    assert engine.rate == 44100 and engine.i2s is new_port and new_port.handler is not None
+    assert engine.step > before[0] and engine.xf[2] > before[1]  # same Hz, fewer samples
+    assert engine.settings.rate == 44100 and engine.eq_bands()[4][2] == 3.0
+    assert engine.step == tone.phase_step(engine.tone_hz, 44100)
+    for bad in (32000, "48000", None):
+        raises(ValueError, engine.set_rate, bad, _Port())
+        assert engine.rate == 44100 and engine.i2s is new_port

@@ -10,6 +10,10 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "host_tests"))
 
 BRAILLE = 0x2800
 # Braille dot bits for the 2 x 4 pixels of one character cell (Unicode braille patterns block).
@@ -26,22 +30,34 @@ KEYS = [
 ]
 
 
-def screen_lines(rows_hex: list[str], width: int) -> list[str]:
-    """The OLED image (hex rows from the board) as braille: 2 x 4 pixels per character."""
-    bits = [int(row, 16) for row in rows_hex]
+def oled_rows(oled: dict) -> list:
+    """The image the SSD1306 shows, from its RAM and settings as the virtual board sent them,
+    mapped by the chip model's own screen() (segment remap, COM direction, offset, inverse)."""
+    from sim.chips.ssd1306 import SSD1306Model
+
+    model = SSD1306Model.__new__(SSD1306Model)
+    for name, value in oled.items():
+        if name != "ram":
+            setattr(model, name, value)
+    model.ram = bytearray.fromhex(oled["ram"])
+    return model.screen().rows
+
+
+def screen_lines(rows: list, width: int) -> list[str]:
+    """An image (rows of 0/1 pixels) as braille: 2 x 4 pixels per character."""
     cols = (width + 1) // 2
     lines = []
-    for top in range(0, len(bits), 4):
+    for top in range(0, len(rows), 4):
         out = []
         for cx in range(cols):
             code = 0
             for dy in range(4):
-                if top + dy >= len(bits):
+                if top + dy >= len(rows):
                     break
-                row = bits[top + dy]
+                row = rows[top + dy]
                 for dx in range(2):
                     x = cx * 2 + dx
-                    if x < width and row >> (width - 1 - x) & 1:
+                    if x < width and row[x]:
                         code |= _DOTS[dy][dx]
             out.append(chr(BRAILLE + code))
         lines.append("".join(out))
@@ -96,14 +112,15 @@ class PanelView:
         self.console = Console()
         self.typed = ""
         self.note = ""  # one line of feedback: last key action, speakers, errors
+        self.screen: list | None = None
 
     def update(self, line: str) -> None:
         try:
             state = json.loads(line)
         except ValueError:
             return
-        if "screen" not in state and "screen" in self.state:
-            state["screen"] = self.state["screen"]  # the image comes less often than meters
+        if "oled" in state:
+            self.screen = oled_rows(state["oled"])  # sent only when it changed
         self.state = state
 
     def oled_block(self) -> list[str]:
@@ -114,7 +131,7 @@ class PanelView:
         cols = width // 2
         title = f"─ OLED {display['type'].upper()} {width}x{height} "
         top = "┌" + title + "─" * (cols - len(title)) + "┐"
-        rows = self.state.get("screen")
+        rows = self.screen
         body = screen_lines(rows, width) if rows else [" " * cols] * (height // 4)
         return [top] + ["│" + line + "│" for line in body] + ["└" + "─" * cols + "┘"]
 

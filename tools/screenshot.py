@@ -5,9 +5,10 @@
     python tools/screenshot.py --live --steps "turn 4; press push; turn 2" --name live
     python tools/screenshot.py --update-references       # rewrite host_tests/screens/*.pbm
 
-Named screens come from host_tests/screen_scenarios.py (fixed values, the same ones the tests
-compare with their reference images). `--live` boots the firmware on a simulated board, plays
-the steps (turn N, press BUTTON, hold BUTTON MS, run MS) and captures what its SSD1306 shows.
+Named screens come from host_tests/screen_scenarios.py: each boots the firmware on a simulated
+board, sets it up through the real parts and captures what its SSD1306 shows (the same screens
+the tests compare with their reference images). `--live` does the same for ad-hoc steps (turn N,
+press BUTTON, hold BUTTON MS, run MS) on any board.
 PNGs are written with zlib only (no imaging library needed).
 """
 

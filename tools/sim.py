@@ -275,14 +275,16 @@ def demo(panel: FrontPanel, screenshot: Path | None, started: float) -> None:
     frame("after six quick presses of ->")
     panel.send("status\r")
     wait(panel, "the status reply", lambda: console_has("vol "))
-    panel.button(0, hold=False)
-    time.sleep(1.0)
-    frame("typed `status`, pressed the knob")
+    time.sleep(0.3)
+    frame("typed `status` in the console pane")
     if screenshot:
         import termshot
 
         termshot.save(view.render(110, 30), screenshot)
         print(f"\nscreenshot: {screenshot}")
+    panel.button(0, hold=False)
+    time.sleep(1.0)
+    frame("pressed the knob: the menu")
 
 
 def main() -> int:

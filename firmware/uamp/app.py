@@ -5,7 +5,7 @@ asyncio task calls it every TICK_MS; the simulator calls the same method as its 
 """
 
 from uamp import state
-from uamp.audio import AudioEngine
+from uamp.audio import RATES, AudioEngine
 from uamp.console import Console
 from uamp.drivers.digital import DigitalVolume
 from uamp.drivers.pcm5102a import PCM5102A
@@ -157,7 +157,7 @@ class App:
         state.apply(self, self.settings.values, problems)
         self.settings.capture = self._capture_settings
         self.settings.on_reset = self._factory_reset
-        for line in problems:
+        for line in problems + self.console.commands.hp_warnings():
             self.console.reply(line)
 
     def _capture_settings(self):
@@ -256,6 +256,21 @@ class App:
         self.change_action = action
         self.volume.mute(True)
         self._enter(CHANGING)
+
+    def set_sample_rate(self, rate):
+        """Change the sample rate quietly (see quiet_change): the I2S port is closed and opened
+        again at `rate`, the engine and the DAC follow. ValueError for a rate the engine cannot
+        play, or when not running; nothing changes then."""
+        if rate not in RATES:
+            raise ValueError("rate must be one of %s Hz" % ", ".join(str(r) for r in RATES))
+        self.quiet_change(lambda: self._change_rate(rate))
+
+    def _change_rate(self, rate):
+        self.engine.i2s.deinit()
+        self.engine.set_rate(rate, self.board.i2s_out(rate))
+        set_dac_rate = getattr(self.dac, "set_rate", None)
+        if set_dac_rate is not None:
+            set_dac_rate(rate)
 
     def shutdown(self):
         """Fade out, mute the DAC, then turn the amp off. `wake()` powers up again."""

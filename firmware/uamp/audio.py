@@ -28,6 +28,7 @@ GAIN_STEP = GAIN_ONE // 16  # largest gain change per buffer: a full fade takes 
 EQ_RAMP_SHIFT = 3  # coefficient steps of 1/2**(shift+1): 16 buffers, 85 ms at 48 kHz
 EQ_RAMP_BUFFERS = 1 << (EQ_RAMP_SHIFT + 1)
 CROSSFEED_BUFFERS = 16
+RATES = (44100, 48000, 96000)
 SOURCES = ("tone", "sweep", "white", "pink", "silence")
 _TONE, _SWEEP, _WHITE, _PINK, _SILENCE, _WAV, _I2S = range(7)
 NCOEF = 5 * eq.SLOTS
@@ -42,8 +43,7 @@ class AudioEngine:
     def __init__(self, i2s, rate, bits=16, clock=None, frames=FRAMES, rx=None, ring_bytes=0):
         if bits not in (16, 32):
             raise ValueError("output words must be 16 or 32 bits")
-        if rate not in (44100, 48000, 96000):
-            raise ValueError("rate must be 44100, 48000 or 96000 Hz")
+        _check_rate(rate)
         self.i2s = i2s
         self.rate = rate
         self.bits = bits
@@ -135,6 +135,37 @@ class AudioEngine:
         self.i2s.irq(self._callback)
         self._fill(self._ready)
         self._refill()
+
+    def set_rate(self, rate, i2s):
+        """Play at `rate` on `i2s`, a port opened at that rate (the old one closed by the
+        caller); for the app's quiet_change, while the output is silent. Everything that
+        depends on the rate (tone and sweep steps, EQ and crossfeed coefficients, the
+        underrun threshold) is recomputed first; ValueError changes nothing."""
+        _check_rate(rate)
+        if self._wav is not None or self._rx is not None:
+            raise ValueError("a WAV or I2S input plays at its own rate")
+        old = self.settings
+        settings = eq.EqSettings(rate)
+        settings.bands, settings.enabled = old.bands, old.enabled
+        settings.bass_db, settings.preset = old.bass_db, old.preset
+        coefs, pregain = settings.compile(settings.designs())
+        step = tone.phase_step(self.tone_hz, rate)
+        start_hz, end_hz, seconds = self.sweep
+        tone.phase_step(end_hz, rate)  # the sweep must still fit under the new Nyquist
+        self.rate = rate
+        self.settings = settings
+        self.step = step
+        self.set_sweep(start_hz, end_hz, seconds)
+        if self._source == _SWEEP:
+            self.step = self._sweep_step0
+        self.xf[2] = crossfeed.lowpass_k(crossfeed.LEVELS[self.crossfeed][1], rate)
+        self._late_us = 2 * self.frames * 1000000 // rate
+        self._last_us = None
+        self.pregain = pregain
+        self._update_gain_target()
+        self._eq_pending = coefs  # walks from the old coefficients while the output fades in
+        self.i2s = i2s
+        self.start()
 
     def set_gain(self, gain_q15):
         """The engine's own fade gain (Q15, both channels, clamped to 0..unity): the volume
@@ -463,6 +494,11 @@ class AudioEngine:
         else:
             self._gain_m0(self._work_addr, frames, self._gain_addr)
             self._gain_m0(self._work_addr + 4, frames, self._gain_addr + 4)
+
+
+def _check_rate(rate):
+    if rate not in RATES:
+        raise ValueError("rate must be 44100, 48000 or 96000 Hz")
 
 
 def _identity_at(coefs, offset):

@@ -45,7 +45,9 @@ class Board:
     def on_edges(self, pin, handler):
         pin.irq(handler, machine.Pin.IRQ_RISING | machine.Pin.IRQ_FALLING)
 
-    def i2s_out(self):
+    def i2s_out(self, rate=None):
+        """The I2S output port, at the profile's rate or `rate` (a sample-rate change reopens
+        the port: the caller deinit()s the old one first)."""
         cfg = self.profile["i2s"]
         return machine.I2S(
             cfg["id"],
@@ -55,7 +57,7 @@ class Board:
             mode=machine.I2S.TX,
             bits=cfg["bits"],
             format=machine.I2S.STEREO,
-            rate=cfg["rate"],
+            rate=cfg["rate"] if rate is None else rate,
             ibuf=cfg["ibuf"],
         )
 

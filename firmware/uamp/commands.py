@@ -211,6 +211,9 @@ class Commands:
             "clips %s  underruns %s  up %d s"
             % (_show(s["clip_count"]), _show(s["underruns"]), s["uptime"])
         )
+        fault = getattr(self.app.volume, "fault", None)
+        if fault:
+            self.reply("fault: %s (muted; 'mute off' retries)" % fault)
 
     # --- volume controller ---
     def cmd_vol(self, args):
@@ -472,6 +475,14 @@ class Commands:
         self.changed()
         self.reply("hp profile added: %s" % hp.describe())
 
+    def hp_warnings(self):
+        app = self.app
+        if app.headphone is None or app.chain is None:
+            return []
+        return headphones.warnings(
+            app.headphone, app.chain, app.board_max_db, state.mode_gain_db(app)
+        )
+
     def _hp_show(self):
         app = self.app
         hp = app.headphone
@@ -486,7 +497,7 @@ class Commands:
             "%.1f dB SPL at 0 dBFS now; volume capped at %.1f dB"
             % (app.spl_db(), state.effective_limit(app))
         )
-        for line in headphones.warnings(hp, app.chain, app.board_max_db, state.mode_gain_db(app)):
+        for line in self.hp_warnings():
             self.reply(line)
 
     # --- settings ---

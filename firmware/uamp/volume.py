@@ -7,6 +7,13 @@ level exact); the engine's per-channel digital trim does the rest, plus balance 
 fade. A mode's gain comes from a relay, or (no relay) from the top of the IC's range. Changing
 mode moves the volume the other way, so the output level stays where it was.
 
+Order of a change (no overshoot): when the analog gain goes up (IC code or relay), the lower
+trim goes to the engine first and the analog step waits until the engine plays it
+(`engine.trim_excess_db()` at most OVERSHOOT_DB); the ramp holds meanwhile. When the analog
+gain goes down it steps first and the trim rises after. The IC moves one code a tick, so the
+output moves by at most one of the chip's steps at a time (TPA6130A2: 6 dB at -59.5 dB, which
+is 0.05 % of full scale; 0.3..0.7 dB above -14 dB). It dips during a step, never overshoots.
+
 Safety: the volume never goes above the cap (board cap, user limit, what the mode allows).
 A driver fault (OSError from the bus) silences the trim, mutes what still answers, and is
 reported in `fault`.
@@ -15,6 +22,8 @@ reported in `fault`.
 from uamp.dsp.gain import UNITY
 
 STEP_DB = 0.5  # largest level or balance change per tick
+WAIT_MAX_TICKS = 50  # an analog step up waits at most this long for the engine (500 ms)
+OVERSHOOT_DB = 0.2  # an analog step up may meet a trim still this much above the new one
 FADE_STEP_DB = 1.5  # mute fade per tick: 45 dB in 30 ticks (300 ms), then the hardware mute
 FADE_DEPTH_DB = 45.0
 BALANCE_MAX_DB = 12.0
@@ -49,6 +58,11 @@ def _number(value, what):
     if type(value) not in (int, float) or value != value or value in (1e999, -1e999):
         raise ValueError("%s must be a number of dB" % what)
     return float(value)
+
+
+def _beyond(old, step, wanted):
+    """True when `wanted` lies past the chip's next step from `old` (in either direction)."""
+    return old < step < wanted or wanted < step < old
 
 
 def _toward(now, target, step):
@@ -91,6 +105,8 @@ class Volume:
         self.levels = (None, None)  # dB commanded per channel (None = silent)
         self.ic_gains = (ic.min_db, ic.min_db)  # analog gains last written to the IC
         self.relay_db = 0.0  # gain the relay adds now
+        self.waiting = False  # a lower trim is sent; the analog step up waits for it
+        self.waited_ticks = 0
         if relay is not None:
             relay(0)
         engine.set_trim(0, 0)
@@ -160,6 +176,13 @@ class Volume:
         """One ramp step; called every app tick (10 ms)."""
         if self.fault is not None:
             return
+        if self.waiting:
+            self.waited_ticks += 1
+            if not self._trim_heard():
+                return  # hold the ramp: the analog step up is not safe yet
+            self.waiting = False
+            self._guard(self._apply)
+            return  # one analog step a tick: the ramp goes on at the next
         changed = False
         target = self._clamp(self.target_db)
         if self.current_db != target:
@@ -201,6 +224,14 @@ class Volume:
         self.current_db -= shift
         self.target_db = self._clamp(self.target_db - shift)
 
+    def _trim_heard(self):
+        """The engine plays the trim last sent, near enough (or cannot tell: then after
+        WAIT_MAX_TICKS, which only happens when it is not running, so nothing is heard)."""
+        excess = getattr(self.engine, "trim_excess_db", None)
+        if excess is None or self.waited_ticks >= WAIT_MAX_TICKS:
+            return True
+        return excess() <= OVERSHOOT_DB
+
     def _clamp(self, db):
         return max(grid_ceil(self.min_db), min(self.max_db, db))
 
@@ -216,6 +247,7 @@ class Volume:
         """A chip did not answer: silence, mute what still answers, report. The app calls it
         for DAC faults too, so one `fault` describes whatever failed last."""
         self.fault = "%s: %s" % (part, error)
+        self.waiting = False
         self.muted = True
         self.hardware_muted = True
         self.fade_db = -FADE_DEPTH_DB
@@ -260,16 +292,36 @@ class Volume:
             ic_left + relay_db > old_left + old_relay
             or ic_right + relay_db > old_right + old_relay
         )
+        audible = louder and not muting and not self.hardware_muted
+        if not muting and not self.hardware_muted and relay_db == old_relay:
+            # One IC step at a time (where the IC's steps are finer than the ramp's, the level
+            # would skip one): a larger jump would be a click. Up, the level stays under the
+            # commanded one meanwhile; down, the trim takes it there. The next tick goes on
+            # (`waiting`). A relay switch is the exception: the IC makes up for it at once.
+            next_left = self.ic.next_gain_db(old_left, ic_left > old_left)
+            next_right = self.ic.next_gain_db(old_right, ic_right > old_right)
+            if _beyond(old_left, next_left, ic_left) or _beyond(old_right, next_right, ic_right):
+                ic_left = next_left if _beyond(old_left, next_left, ic_left) else ic_left
+                ic_right = next_right if _beyond(old_right, next_right, ic_right) else ic_right
+                trim_left = min(0.0, left - relay_db - ic_left) + self.fade_db
+                trim_right = min(0.0, right - relay_db - ic_right) + self.fade_db
+                self.waiting = True
+                self.waited_ticks = 0
         if louder and not muting:
-            # More analog gain: lower the trim first, so a transient is quieter. The engine
-            # still ramps the trim over a few buffers while the IC steps at once, so a coarse
-            # IC step (TPA6130A2: 6 dB at the bottom, under 0.6 dB near 0 dB) can show as a
-            # brief overshoot of up to (IC step - 0.5 dB) until the ramp lands.
-            self._set_trims(trim_left, trim_right, relay_db + ic_left, relay_db + ic_right)
+            # More analog gain: the (lower) trim first; the engine ramps it over a few
+            # buffers and queues them, so the analog step waits until it is heard. While the
+            # chip is muted nothing is heard: no wait.
+            if self.trims != (db_to_q15(trim_left), db_to_q15(trim_right)):
+                self._set_trims(trim_left, trim_right, old_left + old_relay, old_right + old_relay)
+            if audible and not self._trim_heard():
+                self.waiting = True
+                self.waited_ticks = 0
+                return
+            self.levels = (relay_db + ic_left + trim_left, relay_db + ic_right + trim_right)
         if relay_db < old_relay:
             self.relay(0)  # less analog gain first
             self.relay_db = relay_db
-        self.ic.set_gain_db(left - relay_db, right - relay_db)
+        self.ic.set_gain_db(ic_left, ic_right)
         self.ic_gains = (ic_left, ic_right)
         if relay_db > old_relay:
             self.relay(1)

@@ -29,7 +29,7 @@ SLOW_EDGE_MS = 20  # a deliberate turn (80 ms a detent on a 4-step knob): no acc
 MAX_CATCH_UP_MS = 200  # after a long blocking call, skip time rather than replay it all
 PANEL_EVERY_MS = 50
 WAV_EVERY_MS = 100
-SCREEN_EVERY_MS = 100  # the OLED image costs a few ms to build: fewer frames than the meters
+SCREEN_EVERY_MS = 100  # OLED frames: fewer than meter updates
 
 CTRL_A, CTRL_B, CTRL_C, CTRL_D, CTRL_E = "\x01", "\x02", "\x03", "\x04", "\x05"
 RAW_PASTE_WINDOW = 256  # bytes the host may send before waiting for our \x01
@@ -103,6 +103,8 @@ class Hardware:
         self.edges = []  # pending encoder edges: (+1 clockwise or -1, ms until the next one)
         self.next_edge_ms = 0
         self.lag_ms = 0
+        self.advancing = False
+        self.last_oled = None
         self.phase = 0
         self.releases = []  # (ms, button name) of held buttons
         self.events = []
@@ -113,6 +115,15 @@ class Hardware:
 
     def advance(self):
         """Let the hardware catch up with the wall clock."""
+        if self.advancing:
+            return  # a timer or I2S callback touched a bus: time is already moving
+        self.advancing = True
+        try:
+            self._advance()
+        finally:
+            self.advancing = False
+
+    def _advance(self):
         target = self.now_ms()
         behind = target - self.clock.now_us // 1000
         if behind > self.lag_ms:
@@ -209,20 +220,37 @@ class Hardware:
             state["gain_db"] = [ic.gain_db(0), ic.gain_db(1)]
             state["volume_ic"] = self.profile["volume"]["type"]
         if self.display is not None and with_screen:
-            state["screen"] = screen_hex(self.display.screen())
+            oled = oled_state(self.display)
+            if oled != self.last_oled:  # unchanged screens are not sent again
+                self.last_oled = oled
+                state["oled"] = oled
         return state
 
 
-def screen_hex(screen):
-    """The display image as hex, one string per pixel row, 8 pixels a byte (MSB = leftmost)."""
-    rows = []
-    for row in screen.rows:
-        packed = bytearray((len(row) + 7) // 8)
-        for x in range(len(row)):
-            if row[x]:
-                packed[x >> 3] |= 0x80 >> (x & 7)
-        rows.append(packed.hex())
-    return rows
+# What the front panel needs to draw the SSD1306 model's image itself (tools/panel_view.py runs
+# the model's own screen() on it): building the image here would cost the MCU ~5 ms a frame.
+OLED_FIELDS = (
+    "width",
+    "height",
+    "on",
+    "charge_pump",
+    "mux",
+    "com_reverse",
+    "start_line",
+    "offset",
+    "seg_remap",
+    "entire_on",
+    "inverse",
+    "contrast",
+)
+
+
+def oled_state(display):
+    state = {}
+    for name in OLED_FIELDS:
+        state[name] = getattr(display, name)
+    state["ram"] = bytes(display.ram).hex()
+    return state
 
 
 class WavWriter:
@@ -316,8 +344,12 @@ class Board:
         self.control = None if "control" not in args else open(int(args["control"]), "rb")
         self.poller = select.poll()
         self.poller.register(self.stdin, select.POLLIN)
+        self.control_poll = select.poll()
         if self.control is not None:
-            self.poller.register(self.control, select.POLLIN)
+            self.control_poll.register(self.control, select.POLLIN)
+        self.servicing = False
+        self.interrupts = False
+        self._flag = None
         self.globals = {"__name__": "__main__"}
         self.raw = args.get("raw") == "1"
         self.panel = args.get("panel") == "1"
@@ -337,10 +369,21 @@ class Board:
 
     # Hardware keeps time while the REPL waits and while asyncio code runs.
     def service(self):
-        hw = self.hw
-        if hw is None:
+        if self.hw is None or self.servicing:
             return
+        self.servicing = True
+        try:
+            self._service()
+        finally:
+            self.servicing = False
+
+    def _service(self):
+        hw = self.hw
         hw.advance()
+        if self.control is not None:
+            for _obj, _event in self.control_poll.poll(0):
+                self.control_line()
+                break
         now = hw.clock.ticks_ms()
         if self.audio is not None and now >= self.next_flush:
             self.next_flush = now + WAV_EVERY_MS
@@ -349,7 +392,7 @@ class Board:
         if self.panel and now >= self.next_panel:
             self.next_panel = now + PANEL_EVERY_MS
             state = hw.panel_state(now >= self.next_screen)
-            if "screen" in state:
+            if now >= self.next_screen:
                 self.next_screen = now + SCREEN_EVERY_MS
             if self.audio is not None:
                 state["peaks"] = self.audio.take_peaks()
@@ -358,7 +401,7 @@ class Board:
     def control_line(self):
         line = self.control.readline()
         if not line:
-            self.poller.unregister(self.control)
+            self.control_poll.unregister(self.control)
             self.control = None
             return
         words = line.decode().strip().split(None, 1)
@@ -373,27 +416,52 @@ class Board:
         KeyboardInterrupt (the supervisor signals while code runs) and is returned as \\x03."""
         while True:
             try:
-                for obj, _event in self.poller.poll(2):
-                    if obj is self.control or obj == self.control:
-                        self.control_line()
-                    else:
-                        c = self.stdin.read(1)
-                        if not c:
-                            raise SystemExit(0)  # the supervisor went away
-                        return chr(c[0])
+                if self.poller.poll(2):
+                    c = self.stdin.read(1)
+                    if not c:
+                        raise SystemExit(0)  # the supervisor went away
+                    return chr(c[0])
                 self.service()
             except KeyboardInterrupt:
                 return CTRL_C
 
+    def start_interrupts(self):
+        """The board's interrupts: a thread that only asks, every millisecond, for the hardware
+        to be serviced; micropython.schedule runs that between two bytecodes of whatever the
+        main thread does, as the scheduler runs a board's I2S and timer callbacks. Without it
+        the hardware would move only when the firmware yields, and a long redraw would starve
+        the audio callback. The thread allocates nothing (the unix port has no GIL)."""
+        try:
+            import _thread
+        except ImportError:
+            return False
+        import micropython
+
+        flag = bytearray(1)  # 1 while a service call is queued
+        irq = self._interrupt
+        self._flag = flag
+
+        def ticker():
+            while True:
+                time.sleep_ms(1)
+                if not flag[0]:
+                    flag[0] = 1
+                    micropython.schedule(irq, 0)
+
+        _thread.start_new_thread(ticker, ())
+        return True
+
+    def _interrupt(self, _arg):
+        self._flag[0] = 0
+        self.service()
+
     async def hardware_task(self):
+        """Keeps asyncio's waits short: the unix port runs scheduled callbacks only between
+        bytecodes, not while it sleeps in poll(), so an idle firmware needs this to keep time."""
         import asyncio
 
         while True:
             self.service()
-            if self.control is not None:
-                for obj, _event in self.poller.poll(0):
-                    if obj is self.control or obj == self.control:
-                        self.control_line()
             await asyncio.sleep_ms(1)
 
     def run_code(self, source, filename, mode="exec"):
@@ -614,6 +682,7 @@ class Board:
             ]
 
     def run(self):
+        self.interrupts = self.start_interrupts()
         self.run_file("boot.py")
         if not self.raw:
             self.run_file("main.py")

@@ -97,8 +97,7 @@ class SimBoard:
         board = Board(board_profile, self.clock)
         board.fs = self.flash
         self.app = App(board_profile, board, self.clock, self._serial)
-        self.i2s = self.world.i2s_ports[board_profile["i2s"]["id"]]
-        self.frames_due = 0
+        self.i2s_id = board_profile["i2s"]["id"]
         self.encoder_phase = 0
 
     def _serial(self, text):
@@ -108,14 +107,17 @@ class SimBoard:
         self.app.start()
         return self
 
+    @property
+    def i2s(self):
+        """The output port now open (a sample-rate change reopens it)."""
+        return self.world.i2s_ports[self.i2s_id]
+
     def run_ms(self, ms):
-        rate = self.i2s.rate
         for _ in range(ms):
             self.clock.advance_us(1000)
             now_ms = self.clock.ticks_ms()
-            due = rate * now_ms // 1000
-            self.i2s.play(due - self.frames_due)
-            self.frames_due = due
+            i2s = self.i2s
+            i2s.play(i2s.rate * now_ms // 1000 - i2s.rate * (now_ms - 1) // 1000)
             for timer in list(self.world.timers):
                 timer.fire_due(self.clock.now_us)
             if now_ms % TICK_MS == 0:

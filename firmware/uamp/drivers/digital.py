@@ -13,6 +13,9 @@ class DigitalVolume:
     def gain_for(self, left_db, right_db):
         return 0.0, 0.0
 
+    def next_gain_db(self, gain_db, up):
+        return 0.0  # one fixed analog gain
+
     def set_gain_db(self, left_db, right_db):
         return 0.0, 0.0  # no analog gain: the trim realises everything
 

@@ -30,6 +30,13 @@ class PCM5102A:
             raise ValueError("this board has no FLT pin wired")
         self.flt(1 if name == "low-latency" else 0)
 
+    def set_rate(self, rate):
+        """After a sample-rate change (made muted): the chip follows the I2S clocks itself
+        (SCK may even be grounded: internal PLL); de-emphasis exists for 44.1 kHz only, so
+        DEMP goes low at any other rate."""
+        if rate != 44100 and self.demp is not None:
+            self.demp(0)
+
     def set_deemphasis(self, on):
         if self.demp is None:
             raise ValueError("this board has no DEMP pin wired")

@@ -83,6 +83,13 @@ class PCM5122:
         """Standby (register 2 RQST) around a clock or sample-rate change."""
         self._write(_STANDBY, _RQST if on else 0)
 
+    def set_rate(self, rate):
+        """After a sample-rate change, made in standby (register 2 RQST): the chip's default
+        clock auto-set derives its dividers from the new I2S clocks when it leaves standby,
+        so nothing is written (unverified beyond the default register values; see
+        docs/chips.md)."""
+        self.rate = rate
+
     def set_volume_db(self, left_db, right_db):
         """Digital volume registers 61/62; returns the levels set (0.5 dB grid)."""
         left = volume_code(left_db)

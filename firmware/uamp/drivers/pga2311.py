@@ -55,6 +55,10 @@ class PGA2311:
         """The gains (left, right) set_gain_db would realise, without touching the chip."""
         return db_for_code(code_for_db(left_db)), db_for_code(code_for_db(right_db))
 
+    def next_gain_db(self, gain_db, up):
+        """The next gain step above (up) or below `gain_db`, within the chip's range."""
+        return max(MIN_DB, min(MAX_DB, gain_db + (STEP_DB if up else -STEP_DB)))
+
     def set_gain_db(self, left_db, right_db):
         """Set both channels; returns the gains realised (dB on the chip's 0.5 dB grid)."""
         left = code_for_db(left_db)

@@ -100,6 +100,17 @@ class TPA6130A2:
         gain = GAIN_DB[code_for_db(max(left_db, right_db))]
         return gain, gain
 
+    def next_gain_db(self, gain_db, up):
+        """The chip's next verified gain above (up) or below `gain_db`, or `gain_db` at the
+        end of its range: the volume controller moves one code at a time."""
+        step = 1 if up else -1
+        code = code_for_db(gain_db) + step
+        while 0 <= code < len(GAIN_DB):
+            if GAIN_DB[code] is not None:
+                return GAIN_DB[code]
+            code += step
+        return gain_db
+
     def set_gain_db(self, left_db, right_db):
         """One volume for both channels: the code covers the louder request; returns the
         nominal gains (left, right) the chip now has, for the digital trim to correct."""

@@ -201,10 +201,13 @@ def _eq_band_items(engine):
     return items
 
 
+_KIND = {"lowshelf": "low", "highshelf": "high", "highpass": "hpf", "lowpass": "lpf"}
+
+
 def _band_item(engine, index, band):
     # eq_bands() gives (kind, freq_hz, gain_db, q) per band, the order set_eq_band takes.
     kind, freq = band[0], band[1]
-    label = "%d %s %s" % (index + 1, str(kind)[:4], _hz(freq))
+    label = "%d %s %s" % (index + 1, _KIND.get(kind) or str(kind)[:4], _hz(freq))
 
     def get():
         return engine.eq_bands()[index][2]
@@ -212,6 +215,8 @@ def _band_item(engine, index, band):
     def set(gain_db):
         now = engine.eq_bands()[index]
         engine.set_eq_band(index, now[0], now[1], gain_db, now[3])
+        if hasattr(engine, "set_eq_enabled") and not engine.eq_enabled:
+            engine.set_eq_enabled(True)  # a band being tuned is meant to be heard
 
     return Number(label, get, set, -12.0, 12.0, 0.5, _db)
 
@@ -242,6 +247,7 @@ def build(app, panel):
                 lambda: engine.eq_presets,
                 lambda: engine.eq_preset,
                 panel.load_eq_preset,
+                lambda name: name or "-",  # None: bands set by hand
             )
         )
     if offers(engine, "eq_enabled", "set_eq_enabled"):

@@ -491,7 +491,9 @@ class Panel:
         s.min_db = volume.min_db
         s.max_db = volume.max_db
         s.muted = volume.muted
-        s.gain_mode = getattr(volume, "gain_mode", None)
+        s.gain_mode = None
+        if len(getattr(volume, "gain_modes", ())) > 1:  # one mode only: nothing to tell
+            s.gain_mode = volume.gain_mode
         s.input_name = getattr(engine, "input_name", None)
         s.eq_preset = getattr(engine, "eq_preset", None)
         if getattr(engine, "eq_enabled", True) is False:
