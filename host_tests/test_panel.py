@@ -30,12 +30,6 @@ from uamp.ui import panel as panel_module
 from uamp.ui.panel import Panel
 
 
-def _screen_has_text(board, rows):
-    """True when the screen's lit pixels in `rows` are not all dark (something is drawn)."""
-    screen = board.settle_screen()
-    return any(screen.rows[y][x] for y in rows for x in range(screen.width))
-
-
 def test_slow_turns_are_exact_half_db_steps():
     board = running()
     start = board.app.volume.target_db

@@ -112,3 +112,18 @@ def test_standby_while_the_amp_is_busy_is_refused_with_a_note():
     assert app.panel.mode == panel_module.MAIN and "not running" in app.panel.note
     board.run_ms(600)
     assert app.state == app_module.RUNNING and _amp(board) == 1
+
+
+def test_standby_without_a_display_shows_on_the_led():
+    board = running(PICO, lambda p: p.pop("display"))
+    app = board.app
+    _standby(board)
+    assert app.state == app_module.OFF and _amp(board) == 0
+    lit = []
+    for _ in range(20):  # slow blink: 500 ms on, 500 ms off
+        board.run_ms(100)
+        lit.append(led(board))
+    assert 0 in lit and 1 in lit and lit.count(1) >= 8
+    board.press("push")
+    board.run_ms(600)
+    assert app.state == app_module.RUNNING and _amp(board) == 1 and led(board) == 0

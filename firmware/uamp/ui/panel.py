@@ -1,9 +1,10 @@
 """The front panel: knob, buttons, display (or LED) and menu, stepped by the app's tick task.
 
-`tick()` runs every app tick (10 ms) once the amp is running. It takes the detents the encoder
-IRQ counted, polls the buttons, acts, and then does at most a little display work: one redraw
-per FRAME_MS when something visible changed, sent PAGES_PER_TICK pages at a time, so no tick
-holds the I2C bus (and with it the scheduler that refills I2S) for more than ~7 ms.
+`tick()` runs every app tick (10 ms) while the amp is running, and while it is off (standby)
+so a button can wake it. It takes the detents the encoder IRQ counted, polls the buttons,
+acts, and then does at most a little display work: one redraw per FRAME_MS when something
+visible changed, sent PAGES_PER_TICK pages at a time, so no tick holds the I2C bus (and with it
+the scheduler that refills I2S) for more than ~7 ms.
 """
 
 from uamp.buttons import DOUBLE, LONG, SHORT, Button
@@ -303,7 +304,6 @@ class Panel:
         getattr(part, select)(new)
         self._say("%s %s" % (current.split("_")[0], new), now)
 
-    # --- standby: the app shuts the amp down (fade, DAC muted, amp off) and wakes it ---
     def load_eq_preset(self, name):
         """A chosen preset is meant to be heard: load it and switch the EQ on."""
         engine = self.app.engine
@@ -329,6 +329,7 @@ class Panel:
         self.load_eq_preset(name)
         self._say("eq " + name, now)
 
+    # --- standby: the app shuts the amp down (fade, DAC muted, amp off) and wakes it ---
     def _standby(self, on, now):
         app = self.app
         if on:
