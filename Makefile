@@ -10,7 +10,7 @@ BOARD ?= pico-pcm5102a-pga2311
 
 help:
 	@echo "make test                      all checks: CPython, MicroPython unix port, mpy-cross, ruff"
-	@echo "make sim [BOARD=profile]       run the firmware on a simulated board"
+	@echo "make sim [BOARD=profile]       the front panel of a virtual board (SIM_ARGS=--demo: scripted)"
 	@echo "make deploy BOARD=profile PORT=/dev/ttyACM0   flash a real board with mpremote"
 	@echo "make bench                     DSP speed: bytecode vs viper vs C, armv6m cycles/frame"
 	@echo "make vboard [BOARD=profile] [LINK=path]       a virtual board on a pty, until Ctrl-C"

@@ -157,15 +157,29 @@ def test_knob_stimulus_and_wav(tmp_path):
     assert any("oled" in s and int(s["oled"]["ram"], 16) and s["oled"]["on"] for s in states)
 
 
-def test_bad_stimulus_is_one_clear_error(tmp_path):
-    script = tmp_path / "bad.txt"
-    script.write_text("100 twist 3\n")
-    try:
-        vboard.VirtualBoard(flash=tmp_path / "f", stimulus=script)
-    except ValueError as e:
-        assert "line 1" in str(e) and "turn" in str(e)
-    else:
-        raise AssertionError("a bad stimulus script was accepted")
+def test_stimulus_grammar_and_clear_errors(tmp_path):
+    events = vboard.realtime_parse(
+        "# a comment\n900 turn -6 5   # fast\n500 turn 3\n2500 serial vol -20\\r  # typed\n"
+        "1500 hold mute 800\n2000 pin 20 float\n4000 stop\n"
+    )
+    assert [at for at, _ in events] == [500, 900, 1500, 2000, 2500, 4000]
+    assert events[1][1] == ["turn", "-6 5"] and events[4][1] == ["serial", "vol -20\\r"]
+    for bad, says in (
+        ("100 twist 3", "event must be one of"),
+        ("x turn 3", "time must be whole ms"),
+        ("100 turn three", "usage: <ms> turn DETENTS"),
+        ("100 hold mute", "usage: <ms> hold BUTTON MS"),
+        ("100 pin 20 high", "usage: <ms> pin GPIO"),
+        ("100 stop now", "usage: <ms> stop"),
+    ):
+        script = tmp_path / "bad.txt"
+        script.write_text("0 turn 1\n" + bad + "\n")
+        try:
+            vboard.VirtualBoard(flash=tmp_path / "f", stimulus=script)
+        except ValueError as e:
+            assert "line 2" in str(e) and says in str(e), (bad, str(e))
+        else:
+            raise AssertionError("accepted: " + bad)
 
 
 def test_stop_event_ends_the_run(tmp_path):

@@ -60,14 +60,18 @@ def install_source(flash: Path, board: str) -> None:
     shutil.copy(ROOT / "boards" / f"{board}.json", flash / "board.json")
 
 
-def load_stimulus(path: Path) -> list[tuple[int, list[str]]]:
+def realtime_parse(text: str) -> list[tuple[int, list[str]]]:
     """Parse a stimulus script with the runner's own parser (one grammar, one error message)."""
     sys.path.insert(0, str(RUNNER.parent))
     try:
         import realtime
     finally:
         sys.path.pop(0)
-    return realtime.parse_stimulus(path.read_text())
+    return realtime.parse_stimulus(text)
+
+
+def load_stimulus(path: Path) -> list[tuple[int, list[str]]]:
+    return realtime_parse(path.read_text())
 
 
 class VirtualBoard:
@@ -306,6 +310,9 @@ class VirtualBoard:
         word, _, rest = line.partition(" ")
         if word == "busy":
             self.busy = rest == "1"
+        elif word == "interrupt":  # the Ctrl-C hit the board's tick callback: deliver again
+            if self.child and self.child.poll() is None:
+                self.child.send_signal(signal.SIGINT)
         elif word == "panel" and self.on_panel:
             self.on_panel(rest)
         elif word == "error":

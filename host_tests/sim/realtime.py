@@ -60,31 +60,61 @@ def unescape(text):
     return text.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t")
 
 
+def _strip_comment(line):
+    for sep in (" #", "\t#"):
+        at = line.find(sep)
+        if at >= 0:
+            line = line[:at]
+    return line.strip()
+
+
+def _is_int(text):
+    try:
+        int(text)
+        return True
+    except ValueError:
+        return False
+
+
+# Each event: its usage, and a check of its argument words.
+EVENTS = {
+    "turn": ("turn DETENTS [MS_PER_EDGE]", lambda a: 1 <= len(a) <= 2 and all(map(_is_int, a))),
+    "press": ("press BUTTON", lambda a: len(a) == 1),
+    "release": ("release BUTTON", lambda a: len(a) == 1),
+    "hold": ("hold BUTTON MS", lambda a: len(a) == 2 and _is_int(a[1])),
+    "pin": (
+        "pin GPIO 0|1|float",
+        lambda a: len(a) == 2 and _is_int(a[0]) and a[1] in ("0", "1", "float"),
+    ),
+    "serial": ("serial TEXT", lambda a: True),
+    "stop": ("stop", lambda a: not a),
+}
+
+
 def parse_stimulus(text):
-    """Lines `<ms> <event> [args]`, # comments. Returns sorted (ms, words); ValueError if bad."""
+    """Lines `<ms> <event> [args]`; `#` starts a comment (after whitespace). Returns the events
+    sorted by time as (ms, [event, rest of line]); one ValueError naming the line if bad."""
     events = []
     for number, line in enumerate(text.split("\n"), 1):
-        line = line.strip()
+        line = _strip_comment(line)
         if not line or line.startswith("#"):
             continue
         words = line.split(None, 2)
-        try:
-            at = int(words[0])
-        except ValueError:
+        if not _is_int(words[0]) or int(words[0]) < 0:
             raise ValueError(
-                "stimulus line %d: time must be whole ms, got %r" % (number, words[0])
+                "stimulus line %d: time must be whole ms >= 0, got %r" % (number, words[0])
             )
         if len(words) < 2 or words[1] not in EVENTS:
             raise ValueError(
                 "stimulus line %d: event must be one of %s" % (number, " ".join(sorted(EVENTS)))
             )
-        events.append((at, words[1:]))
+        usage, check = EVENTS[words[1]]
+        rest = words[2] if len(words) > 2 else ""
+        if not check(rest.split()) or (words[1] == "serial" and not rest):
+            raise ValueError("stimulus line %d: usage: <ms> %s" % (number, usage))
+        events.append((int(words[0]), words[1:]))
     events.sort(key=lambda e: e[0])
     return events
-
-
-# Events and the argument count they take (serial/stop are the supervisor's).
-EVENTS = {"turn": 1, "press": 1, "release": 1, "hold": 2, "pin": 2, "serial": 1, "stop": 0}
 
 
 # --- the hardware: world, chip models, real-time stepping ----------------------------------------
@@ -108,6 +138,7 @@ class Hardware:
         self.phase = 0
         self.releases = []  # (ms, button name) of held buttons
         self.events = []
+        self.errors = []  # messages for the supervisor's log
         self.on_audio = None  # called with (bytes view, length) of newly played I2S data
 
     def now_ms(self):
@@ -140,7 +171,11 @@ class Hardware:
         clock.advance_us(1000)
         now_ms = clock.ticks_ms()
         while self.events and self.events[0][0] <= now_ms:
-            self.apply(self.events.pop(0)[1])
+            words = self.events.pop(0)[1]
+            try:
+                self.apply(words)
+            except ValueError as e:  # e.g. a button the profile does not have
+                self.errors.append("stimulus %s: %s" % (" ".join(words), e))
         while self.releases and self.releases[0][0] <= now_ms:
             self.button(self.releases.pop(0)[1], False)
         if self.edges and now_ms >= self.next_edge_ms:
@@ -349,6 +384,7 @@ class Board:
             self.control_poll.register(self.control, select.POLLIN)
         self.servicing = False
         self.interrupts = False
+        self.orphaned = False
         self._flag = None
         self.globals = {"__name__": "__main__"}
         self.raw = args.get("raw") == "1"
@@ -380,6 +416,8 @@ class Board:
     def _service(self):
         hw = self.hw
         hw.advance()
+        while hw.errors:
+            self.tell("error " + hw.errors.pop(0))
         if self.control is not None:
             for _obj, _event in self.control_poll.poll(0):
                 self.control_line()
@@ -400,9 +438,10 @@ class Board:
 
     def control_line(self):
         line = self.control.readline()
-        if not line:
+        if not line:  # the supervisor is gone: stop with it (from the main context)
             self.control_poll.unregister(self.control)
             self.control = None
+            self.orphaned = True
             return
         words = line.decode().strip().split(None, 1)
         if words and self.hw is not None:
@@ -453,16 +492,23 @@ class Board:
 
     def _interrupt(self, _arg):
         self._flag[0] = 0
-        self.service()
+        try:
+            self.service()
+        except KeyboardInterrupt:
+            # Ctrl-C landed in this callback, where MicroPython would print and drop it: ask
+            # the supervisor to interrupt again, so it reaches the code that runs.
+            self.servicing = False
+            self.tell("interrupt again")
 
     async def hardware_task(self):
         """Keeps asyncio's waits short: the unix port runs scheduled callbacks only between
         bytecodes, not while it sleeps in poll(), so an idle firmware needs this to keep time."""
         import asyncio
 
-        while True:
+        while not self.orphaned:
             self.service()
             await asyncio.sleep_ms(1)
+        raise SystemExit(0)
 
     def run_code(self, source, filename, mode="exec"):
         """Compile and run. Returns None, or the traceback text a board would print."""
