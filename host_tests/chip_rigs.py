@@ -38,6 +38,31 @@ class RecordingEngine:
         return None if q15 == 0 else 20 * math.log10(q15 / UNITY)
 
 
+class LaggingEngine(RecordingEngine):
+    """An engine whose audio lags the trims it is sent, as the real one does (ramp and port
+    queue): `heard` catches up with `trim` only when the test calls `play()`, once a tick.
+    It reports the lag as AudioEngine.trim_excess_db does."""
+
+    def __init__(self):
+        super().__init__()
+        self.heard = (0, 0)  # the real engine starts silent
+
+    def play(self):
+        self.heard = self.trim
+
+    def trim_excess_db(self):
+        worst = 0.0
+        for heard, asked in zip(self.heard, self.trim):
+            if heard > asked:
+                worst = max(worst, 200.0 if asked == 0 else 20 * math.log10(heard / asked))
+        return worst
+
+    def heard_db(self, channel):
+        """What the listener hears: the louder of the trim playing and the one asked."""
+        q15 = max(self.heard[channel], self.trim[channel])
+        return None if q15 == 0 else 20 * math.log10(q15 / UNITY)
+
+
 def pga2311_rig(mute_pin=True):
     world = machine.reset_world()
     chip = PGA2311Model(world, cs=5, mute=6 if mute_pin else None, zcen=7)

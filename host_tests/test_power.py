@@ -369,7 +369,22 @@ def test_bad_sample_rate_changes_nothing():
     for bad in (32000, "44100", None):
         raises(ValueError, board.app.set_sample_rate, bad)
     assert board.app.state == app_module.RUNNING and board.i2s is port and port.active
+    board.app.engine.inputs += ("wav",)  # as open_wav leaves it: a WAV keeps its own rate
+    raises(ValueError, board.app.set_sample_rate, 44100)
+    assert board.app.state == app_module.RUNNING and board.i2s is port
     board.app.shutdown()
     board.run_ms(500)
-    raises(ValueError, board.app.set_sample_rate, 44100)  # off: nothing to change
+    raises(ValueError, board.app.set_sample_rate, 48000)  # off: nothing to change
     assert board.i2s is port
+
+
+def test_a_change_that_fails_leaves_the_board_muted_and_reported():
+    board = _running(PICO)
+
+    def refused():
+        raise ValueError("the new clock did not come up")
+
+    board.app.quiet_change(refused)
+    board.run_ms(500)
+    assert board.app.volume.fault == "change: the new clock did not come up"
+    assert board.dac.muted() and _silent(board)

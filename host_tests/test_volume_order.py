@@ -152,8 +152,11 @@ def test_whole_range_up_and_down_never_overshoots():
         if name == PICO:
             assert board.volume_ic.zero_cross_enabled()  # the PGA2311 path, ZCEN high
         for target in (volume.min_db, volume.max_db, volume.min_db):
-            over, step = _check("%s to %.1f" % (name, target), _sweep(board, target, 8000))
+            rows = _sweep(board, target, 8000)
+            over, step = _check("%s to %.1f" % (name, target), rows)
             assert over <= OVER_DB and step <= STEP_ALLOWANCE, (name, target)
+            top = max(level for _commanded, level in rows if level is not None)
+            assert top <= volume.cap_db + 0.01, (name, top)  # the cap holds in the audio too
 
 
 def test_engine_rate_change_recomputes_what_depends_on_the_rate():
@@ -170,3 +173,56 @@ def test_engine_rate_change_recomputes_what_depends_on_the_rate():
     for bad in (32000, "48000", None):
         raises(ValueError, engine.set_rate, bad, _Port())
         assert engine.rate == 44100 and engine.i2s is new_port
+
+
+def test_at_the_cap_an_analog_step_waits_for_the_whole_trim():
+    from chip_rigs import LaggingEngine, tpa6130a2_rig
+
+    from uamp.volume import OVERSHOOT_DB, Volume
+
+    # -4.0 dB needs code 45 (-3.5 dB) and a -0.5 dB trim, coming from code 44 (-4.1 dB) at 0 dB
+    # of trim: taking the code before the trim is heard would put -3.5 dB out, over the cap.
+    for cap in (-4.0, -6.5, 0.0, -12.5, -30.0):
+        _world, chip, driver = tpa6130a2_rig()
+        engine = LaggingEngine()
+        volume = Volume(driver, engine, cap)
+        driver.enable(True)
+        volume.mute(False)
+        volume.set_db(cap - 8)
+        worst_cap = worst_commanded = -99.0
+        for tick in range(400):
+            if tick == 100:
+                volume.set_db(cap)
+            volume.tick()
+            trim = engine.heard_db(0)
+            analog = chip.gain_db(0)
+            if trim is not None and analog is not None:
+                worst_cap = max(worst_cap, analog + trim - cap)
+                worst_commanded = max(worst_commanded, analog + trim - volume.current_db)
+            engine.play()
+        assert volume.current_db == cap and worst_cap <= 1e-9, (cap, worst_cap)
+        assert worst_commanded <= OVERSHOOT_DB + 1e-9, (cap, worst_commanded)
+
+
+def test_a_mute_never_waits_for_an_engine_that_does_not_catch_up():
+    from chip_rigs import LaggingEngine, tpa6130a2_rig
+
+    from uamp.volume import Volume
+
+    _world, chip, driver = tpa6130a2_rig()
+    engine = LaggingEngine()
+    volume = Volume(driver, engine, 0.0)
+    driver.enable(True)
+    volume.mute(False)
+    volume.set_db(-40.0)
+    for _ in range(200):
+        volume.tick()
+        engine.play()
+    volume.set_db(-20.0)
+    for _ in range(10):
+        volume.tick()  # from now on the audio never catches up
+    assert volume.waiting and chip.gain_db(0) == -39.5  # held below the next code step
+    volume.mute(True)
+    for _ in range(40):
+        volume.tick()
+    assert chip.gain_db(0) is None and chip.muted(0) and engine.trim == (0, 0)

@@ -226,7 +226,7 @@ class App:
                     return
                 try:
                     action()
-                except OSError as e:
+                except (OSError, ValueError) as e:  # whatever went wrong, it stays muted
                     self.volume.fail(e, "change")
                     return
                 if self.off_after_change:
@@ -263,6 +263,8 @@ class App:
         play, or when not running; nothing changes then."""
         if rate not in RATES:
             raise ValueError("rate must be one of %s Hz" % ", ".join(str(r) for r in RATES))
+        if "wav" in self.engine.inputs or "i2s" in self.engine.inputs:
+            raise ValueError("a WAV or I2S input plays at its own rate")  # as engine.set_rate
         self.quiet_change(lambda: self._change_rate(rate))
 
     def _change_rate(self, rate):

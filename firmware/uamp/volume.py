@@ -22,7 +22,6 @@ reported in `fault`.
 from uamp.dsp.gain import UNITY
 
 STEP_DB = 0.5  # largest level or balance change per tick
-WAIT_MAX_TICKS = 50  # an analog step up waits at most this long for the engine (500 ms)
 OVERSHOOT_DB = 0.2  # an analog step up may meet a trim still this much above the new one
 FADE_STEP_DB = 1.5  # mute fade per tick: 45 dB in 30 ticks (300 ms), then the hardware mute
 FADE_DEPTH_DB = 45.0
@@ -106,7 +105,7 @@ class Volume:
         self.ic_gains = (ic.min_db, ic.min_db)  # analog gains last written to the IC
         self.relay_db = 0.0  # gain the relay adds now
         self.waiting = False  # a lower trim is sent; the analog step up waits for it
-        self.waited_ticks = 0
+        self.allowance_db = 0.0  # what the step being waited for may meet (see _apply)
         if relay is not None:
             relay(0)
         engine.set_trim(0, 0)
@@ -177,12 +176,13 @@ class Volume:
         if self.fault is not None:
             return
         if self.waiting:
-            self.waited_ticks += 1
-            if not self._trim_heard():
+            if self._trim_heard():
+                self.waiting = False
+                self._guard(self._apply)
+                return  # one analog step a tick: the ramp goes on at the next
+            if not self.muted:
                 return  # hold the ramp: the analog step up is not safe yet
-            self.waiting = False
-            self._guard(self._apply)
-            return  # one analog step a tick: the ramp goes on at the next
+            self.waiting = False  # a mute never waits: its fade only lowers the trims
         changed = False
         target = self._clamp(self.target_db)
         if self.current_db != target:
@@ -225,12 +225,10 @@ class Volume:
         self.target_db = self._clamp(self.target_db - shift)
 
     def _trim_heard(self):
-        """The engine plays the trim last sent, near enough (or cannot tell: then after
-        WAIT_MAX_TICKS, which only happens when it is not running, so nothing is heard)."""
+        """The engine plays the trim last sent, near enough. There is no time-out: an engine
+        that never catches up holds the level where it is, which is the safe side."""
         excess = getattr(self.engine, "trim_excess_db", None)
-        if excess is None or self.waited_ticks >= WAIT_MAX_TICKS:
-            return True
-        return excess() <= OVERSHOOT_DB
+        return excess is None or excess() <= self.allowance_db
 
     def _clamp(self, db):
         return max(grid_ceil(self.min_db), min(self.max_db, db))
@@ -293,6 +291,10 @@ class Volume:
             or ic_right + relay_db > old_right + old_relay
         )
         audible = louder and not muting and not self.hardware_muted
+        # The old trim may still be heard by OVERSHOOT_DB after the step, but never past the
+        # cap: at the cap the step waits until the new trim has fully landed.
+        headroom = self.max_db + gain - max(left, right)
+        self.allowance_db = max(0.0, min(OVERSHOOT_DB, headroom))
         if not muting and not self.hardware_muted and relay_db == old_relay:
             # One IC step at a time (where the IC's steps are finer than the ramp's, the level
             # would skip one): a larger jump would be a click. Up, the level stays under the
@@ -306,7 +308,6 @@ class Volume:
                 trim_left = min(0.0, left - relay_db - ic_left) + self.fade_db
                 trim_right = min(0.0, right - relay_db - ic_right) + self.fade_db
                 self.waiting = True
-                self.waited_ticks = 0
         if louder and not muting:
             # More analog gain: the (lower) trim first; the engine ramps it over a few
             # buffers and queues them, so the analog step waits until it is heard. While the
@@ -315,7 +316,6 @@ class Volume:
                 self._set_trims(trim_left, trim_right, old_left + old_relay, old_right + old_relay)
             if audible and not self._trim_heard():
                 self.waiting = True
-                self.waited_ticks = 0
                 return
             self.levels = (relay_db + ic_left + trim_left, relay_db + ic_right + trim_right)
         if relay_db < old_relay:
