@@ -50,7 +50,7 @@ def parse_on_off(word, current):
         return False
     if word == "toggle":
         return not current
-    raise CommandError("expected on, off or toggle, got '%s'" % word)
+    raise CommandError("expected on, off or toggle, got '%s'" % word[:16])
 
 
 def _int_if_whole(value):
@@ -503,10 +503,10 @@ class Commands:
     # --- settings ---
     def cmd_save(self, args):
         self._usage(args, 0, "save")
-        if self.app.settings.save():
-            self.reply("settings saved")
-        else:
-            raise CommandError("settings not saved")
+        settings = self.app.settings
+        if not settings.save(report=False):
+            raise CommandError("settings not saved (%s)" % settings.error)
+        self.reply("settings saved")
 
     def cmd_reset(self, args):
         self._usage(args, 0, "reset")
