@@ -5,6 +5,7 @@ SKIP_ON_MICROPYTHON = "drives curses, subprocesses and numpy from CPython"
 
 import os  # noqa: E402
 import re  # noqa: E402
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import wave  # noqa: E402
@@ -110,3 +111,18 @@ def test_make_help_lists_every_target():
     assert not missing, "make help does not mention: %s" % missing
     for board in (ROOT / "boards").glob("*.json"):
         assert board.stem in out
+
+
+def test_deploy_of_a_profile_the_board_does_not_have_fails_at_once(tmp_path):
+    # main.py answers a silent chip with one "uamp not started:" line and the REPL; deploy used
+    # to wait out its 20 s for a ready line that could not come, then blame the timeout
+    import mpy_build
+    from test_deploy import make_deploy
+
+    flash, link = tmp_path / "flash", tmp_path / "tty"
+    assert not mpy_build.build("x64", tmp_path / "mpy")
+    shutil.copytree(tmp_path / "mpy" / "x64" / "uamp", flash / "uamp")  # hashes match: no copy
+    with vboard.VirtualBoard(board="pico-pcm5102a-pga2311", flash=flash, link=link):
+        code, out = make_deploy("esp32-pcm5122-tpa6130a2", link)  # its DAC is not on this board
+    assert code != 0 and "deploy: the firmware failed to start" in out
+    assert "uamp not started: dac pcm5122 does not answer" in out and "within 20 s" not in out
