@@ -126,3 +126,14 @@ def test_deploy_of_a_profile_the_board_does_not_have_fails_at_once(tmp_path):
         code, out = make_deploy("esp32-pcm5122-tpa6130a2", link)  # its DAC is not on this board
     assert code != 0 and "deploy: the firmware failed to start" in out
     assert "uamp not started: dac pcm5122 does not answer" in out and "within 20 s" not in out
+
+
+def test_recommend_names_the_profiles_for_a_mistyped_board():
+    import recommend
+
+    try:
+        recommend.main(["--board", "pico-pcm5102a", "--ohm", "32", "--sens", "100"])
+        raise AssertionError("a missing profile was accepted")
+    except SystemExit as e:
+        message = str(e.code)
+    assert "cannot read" in message and "pico-pcm5102a-pga2311" in message.splitlines()[-1]
