@@ -100,6 +100,10 @@ class Volume:
         self.fault = None
         self.on_fault = None  # called with the description when a fault happens
         self.on_recover = None  # called when unmuting after a fault; may raise OSError
+        # Optional: (mode gain dB, switching) -> the limit for that mode (the app's headphone
+        # SPL cap moves with the mode's gain). Asked with switching=True in the very step that
+        # switches modes, so the new mode's cap is in force before its gain is heard.
+        self.limit_for_mode = None
         self.trims = (0, 0)  # Q15 trims last sent to the engine
         self.levels = (None, None)  # dB commanded per channel (None = silent)
         self.ic_gains = (ic.min_db, ic.min_db)  # analog gains last written to the IC
@@ -215,11 +219,19 @@ class Volume:
     def _fits(self, index):
         """Highest volume, in the current mode, that is still inside mode `index` once the
         switch moves the volume by the difference of the two gains."""
-        mode_cap = grid_floor(min(self.cap_db, self.limit_db, self._mode_max(index)))
+        mode_cap = grid_floor(min(self.cap_db, self._limit(index), self._mode_max(index)))
         return mode_cap + self._gain(index) - self._gain(self.mode_index)
+
+    def _limit(self, index, switching=False):
+        """The limit in force in mode `index` (the current limit without a limit_for_mode)."""
+        if index == self.mode_index or self.limit_for_mode is None:
+            return self.limit_db
+        limit = self.limit_for_mode(self._gain(index), switching)
+        return max(self.min_db, min(self.cap_db, limit))
 
     def _switch_mode(self):
         shift = self._gain(self.wanted_mode) - self._gain(self.mode_index)
+        self.limit_db = self._limit(self.wanted_mode, True)
         self.mode_index = self.wanted_mode
         self.current_db -= shift
         self.target_db = self._clamp(self.target_db - shift)
