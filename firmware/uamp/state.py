@@ -141,17 +141,17 @@ def volume_floor(app):
 
 
 def limit_for_mode(app, gain_db, switching=True):
-    """The volume cap for a gain mode with `gain_db` of gain (the volume controller asks in the
-    step that switches modes). switching=False only asks: a cap below the floor is held muted
-    (see apply_limit) once the mode is in effect."""
+    """The volume cap for a gain mode with `gain_db` of gain, maybe below the volume's floor
+    (the volume controller asks in the step that switches modes). switching=True: that mode
+    takes effect, so a cap below the floor holds the amp muted (see apply_limit), one above it
+    ends such a hold; switching=False only asks."""
     cap = effective_limit(app, gain_db)
     floor = volume_floor(app)
-    if cap < floor:
-        if switching:
-            _hold(app, cap, floor)
-        return app.volume.min_db
     if switching:
-        _release(app)
+        if cap < floor:
+            _hold(app, cap, floor)
+        else:
+            _release(app)
     return cap
 
 
@@ -159,7 +159,8 @@ def apply_limit(app):
     """Push the combined cap to the volume controller (which pulls the level down to it). A cap
     below the volume's floor is never raised to the floor (that could be louder than the
     headphone's safe level): the amp is muted and that is reported, until it is reachable."""
-    app.volume.set_limit(limit_for_mode(app, mode_gain_db(app)))
+    vol = app.volume
+    vol.set_limit(max(vol.min_db, limit_for_mode(app, mode_gain_db(app))))
 
 
 def _hold(app, cap, floor):

@@ -195,9 +195,11 @@ class Volume:
         elif self.current_balance != self.balance_db:
             self.current_balance = _toward(self.current_balance, self.balance_db, STEP_DB)
             changed = True
-        if self.wanted_mode != self.mode_index and self.current_db <= self._fits(self.wanted_mode):
-            self._switch_mode()
-            changed = True
+        if self.wanted_mode != self.mode_index and (
+            self.current_db <= self._fits(self.wanted_mode) or self.hardware_muted
+        ):
+            if self._switch_mode():  # while muted nothing is heard: no need to fit first
+                changed = True
         fade = _toward(self.fade_db, -FADE_DEPTH_DB if self.muted else 0.0, FADE_STEP_DB)
         if fade != self.fade_db or self.muted != self.hardware_muted:
             self.fade_db = fade
@@ -223,18 +225,26 @@ class Volume:
         return mode_cap + self._gain(index) - self._gain(self.mode_index)
 
     def _limit(self, index, switching=False):
-        """The limit in force in mode `index` (the current limit without a limit_for_mode)."""
+        """The limit in force in mode `index` (the current limit without a limit_for_mode); it
+        may lie below the floor (the caller decides)."""
         if index == self.mode_index or self.limit_for_mode is None:
             return self.limit_db
-        limit = self.limit_for_mode(self._gain(index), switching)
-        return max(self.min_db, min(self.cap_db, limit))
+        return min(self.cap_db, self.limit_for_mode(self._gain(index), switching))
 
     def _switch_mode(self):
+        """Switch to the wanted mode, its limit in force in the same step. A limit under the
+        floor waits until the output is muted (the hook mutes it): False, not switched."""
+        limit = self._limit(self.wanted_mode, True)
+        if limit < grid_ceil(self.min_db) and not self.hardware_muted:
+            return False
         shift = self._gain(self.wanted_mode) - self._gain(self.mode_index)
-        self.limit_db = self._limit(self.wanted_mode, True)
+        self.limit_db = max(self.min_db, limit)
         self.mode_index = self.wanted_mode
         self.current_db -= shift
         self.target_db = self._clamp(self.target_db - shift)
+        if self.hardware_muted:
+            self.current_db = min(self.current_db, self.target_db)  # silent: no ramp needed
+        return True
 
     def _trim_heard(self):
         """The engine plays the trim last sent, near enough. There is no time-out: an engine
