@@ -14,7 +14,7 @@ the engine runs the viper kernel.
 
 Block (words): 0-9 b0h b0l b1h b1l b2h b2l a1h a1l a2h a2l (a's negated, h = c >> 14,
 l = c & 0x3FFF), 10-17 x1h x1l x2h x2l y1h y1l y2h y2l, 18 e1, 19 e2, 20-21 unused,
-22 clamp limit, 23 scratch (end address).
+22 clamp limit, 23 unused. r12 (scratch in the ARM calling convention) holds the end address.
 """
 
 import micropython
@@ -30,20 +30,16 @@ def biquad_m0(r0, r1, r2):
     # value simply overwrites the oldest and no history is copied.
     lsl(r1, r1, 3)
     add(r1, r1, r0)
-    str(r1, [r2, 92])
+    mov(r12, r1)
     label(loop)
     # --- sample a: x1 at 40, x2 at 48, y1 at 56, y2 at 64 (bytes) ---
-    mov(r6, 0)
-    mov(r7, 0)
-    # b1 * x1
+    # b1 * x1 (the first term sets h and m)
     ldr(r4, [r2, 40])
     ldr(r5, [r2, 44])
-    ldr(r3, [r2, 8])
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
+    ldr(r6, [r2, 8])
+    mov(r7, r6)
+    mul(r6, r5)
+    mul(r7, r4)
     ldr(r3, [r2, 12])
     mov(r1, r3)
     mul(r1, r4)
@@ -151,17 +147,13 @@ def biquad_m0(r0, r1, r2):
     str(r3, [r2, 68])
     add(r0, 8)
     # --- sample b: x1 at 48, x2 at 40, y1 at 64, y2 at 56 (bytes) ---
-    mov(r6, 0)
-    mov(r7, 0)
-    # b1 * x1
+    # b1 * x1 (the first term sets h and m)
     ldr(r4, [r2, 48])
     ldr(r5, [r2, 52])
-    ldr(r3, [r2, 8])
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
+    ldr(r6, [r2, 8])
+    mov(r7, r6)
+    mul(r6, r5)
+    mul(r7, r4)
     ldr(r3, [r2, 12])
     mov(r1, r3)
     mul(r1, r4)
@@ -268,7 +260,7 @@ def biquad_m0(r0, r1, r2):
     lsr(r3, r3, 18)
     str(r3, [r2, 60])
     add(r0, 8)
-    ldr(r1, [r2, 92])
+    mov(r1, r12)
     cmp(r0, r1)
     bge(done)
     b(loop)
