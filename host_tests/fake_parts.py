@@ -39,6 +39,14 @@ class FakeVolume:
     def mute(self, on):
         self.muted = bool(on)
 
+    @property
+    def hardware_muted(self):
+        return self.muted  # no fade here: muted at once
+
+    def fail(self, error, part="volume chip"):
+        self.fault = "%s: %s" % (part, error)
+        self.muted = True
+
     def set_limit(self, db):
         if type(db) not in (int, float) or db != db:
             raise ValueError("limit must be a number of dB")
