@@ -133,8 +133,21 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
 
 
 def thd(args: argparse.Namespace) -> int:
-    x, rate = read_wav(args.capture)
+    try:
+        x, rate = read_wav(args.capture)
+    except (OSError, EOFError, wave.Error, KeyError) as e:
+        print("analyze: cannot read %s as a PCM WAV: %s" % (args.capture, e), file=sys.stderr)
+        return 2
     x = x[len(x) // 10 :]  # skip the start: fades and filter settling
+    # a muted or silent capture has no fundamental to measure against: say so, not "nan dB"
+    level = 10 * math.log10(max(float(np.mean(x**2)) * 2, 1e-30)) if len(x) else -300.0
+    if len(x) < rate // 10 or level < -120:
+        print(
+            "analyze: %s holds no signal to measure (%d samples, level %.0f dBFS); "
+            "record a tone (console: input tone, mute off)" % (args.capture, len(x), level),
+            file=sys.stderr,
+        )
+        return 1
     print(
         "THD+N %.1f dB (20 Hz - 20 kHz, %g Hz fundamental, %d samples)"
         % (offline.thd_n_db(x, args.freq, rate), args.freq, len(x))
