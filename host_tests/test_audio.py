@@ -235,9 +235,8 @@ def _kernel4(a, b, c, d):
     pass
 
 
-def test_rp2040_code_path_allocates_nothing():
-    """The callback's RP2040 branch (Thumb kernels called with buffer addresses) allocates
-    nothing either; the kernels themselves are proven on the armv6m emulator."""
+def _rp2040_board():
+    """A running board whose engine takes its RP2040 branch, with stand-in kernels."""
     from array import array as arr
 
     from uamp.dsp import biquad_m0
@@ -256,5 +255,48 @@ def test_rp2040_code_path_allocates_nothing():
     engine.load_eq_preset("warm")
     engine.set_crossfeed(1)
     engine.set_trim(20000, 30000)
+    return board
+
+
+def test_rp2040_code_path_allocates_nothing():
+    """The callback's RP2040 branch (Thumb kernels called with buffer addresses) allocates
+    nothing either; the kernels themselves are proven on the armv6m emulator."""
+    board = _rp2040_board()
     _run_locked(board, 200)
-    assert engine.active == 4  # the preset's four non-flat bands
+    assert board.app.engine.active == 4  # the preset's four non-flat bands
+
+
+_channel_calls = [0, 0]
+
+
+def _section_kernel(address, frames, blk):  # a Thumb section stand-in that counts channels
+    _channel_calls[(address - 0x20001000) // 4] += 1
+
+
+def test_rp2040_two_core_path_allocates_nothing():
+    """With the EQ split over two cores (a real second thread here), the callback's side of
+    the hand-over allocates nothing, and every buffer runs each channel's sections once."""
+    import _thread
+
+    from uamp.dsp import biquad_m0
+
+    board = _rp2040_board()
+    engine = board.app.engine
+    engine._thumb = _section_kernel
+    cores = biquad_m0.TwoCores(
+        _section_kernel,
+        engine._work_address,
+        engine.coefs,
+        engine.eq_state,
+        engine.order,
+        _thread.allocate_lock,
+        _thread.start_new_thread,
+    )
+    engine._two_cores = cores
+    _channel_calls[0] = _channel_calls[1] = 0
+    try:
+        _run_locked(board, 50)
+    finally:
+        cores.stop()
+    assert _channel_calls[0] == _channel_calls[1] == 50 * engine.active
+    assert cores.frames == FRAMES and cores.count == engine.active  # set only by cores.run

@@ -15,7 +15,7 @@ turning the knob costs one flash write, not one per detent.
 
 import json
 
-VERSION = 2
+VERSION = 3
 PATH = "/settings.json"
 MAGIC = "uamp-settings"
 MAX_BYTES = 8192  # a larger file is not ours (or is hostile): refuse it before parsing
@@ -99,6 +99,16 @@ def _name(value):
     return value
 
 
+def _rate(value):
+    from uamp.audio import RATES
+
+    if value is None:
+        return None
+    if type(value) is not int or value not in RATES:
+        raise ValueError("must be one of %s Hz" % ", ".join(str(r) for r in RATES))
+    return value
+
+
 def _band(value):
     if not isinstance(value, list) or len(value) != 4:
         raise ValueError("an EQ band is [kind, freq_hz, gain_db, q]")
@@ -158,6 +168,7 @@ FIELDS = {
     "headphones": (_profiles, {}),
     "brightness": (_int(1, 10), None),  # front panel (display contrast)
     "knob_db_s": (_num(10, 60, True), None),  # front panel: how fast the knob may raise
+    "rate": (_rate, None),  # sample rate (Hz); None: the board profile's (i2s.rate)
 }
 
 
@@ -204,7 +215,15 @@ def _from_v1(body):
     return out
 
 
-MIGRATIONS = {1: _from_v1}  # version -> function turning that body into the next version's
+def _from_v2(body):
+    """Version 2 had no sample rate: it comes back as the board profile's (the default)."""
+    return body
+
+
+MIGRATIONS = {
+    1: _from_v1,
+    2: _from_v2,
+}  # version -> function turning that body into the next version's
 
 
 # --- encoding -----------------------------------------------------------------------------

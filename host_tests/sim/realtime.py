@@ -129,7 +129,6 @@ class Hardware:
         self.clock = self.world.clock
         self.clock.now_us = t0_ms * 1000  # board time since the virtual board started
         self.started = time.ticks_ms() - t0_ms
-        self.frames_due = {}
         self.edges = []  # pending encoder edges: (+1 clockwise or -1, ms until the next one)
         self.next_edge_ms = 0
         self.lag_ms = 0
@@ -161,8 +160,6 @@ class Hardware:
             self.lag_ms = behind  # how late the hardware got: the firmware blocked that long
         if behind > MAX_CATCH_UP_MS:
             self.clock.now_us = (target - MAX_CATCH_UP_MS) * 1000
-            for port in self.world.i2s_ports.values():
-                self.frames_due[port.port_id] = port.rate * self.clock.ticks_ms() // 1000
         while self.clock.now_us // 1000 < target:
             self.step_ms()
 
@@ -183,12 +180,9 @@ class Hardware:
             self.edge(step)
             self.next_edge_ms = now_ms + gap_ms
         for port in list(self.world.i2s_ports.values()):
-            due = port.rate * now_ms // 1000
-            last = self.frames_due.get(port.port_id)
-            if last is None:
-                last = due
-            port.play(due - last)
-            self.frames_due[port.port_id] = due
+            # This ms's frames at the port's current rate, as SimBoard.run_ms counts them: a port
+            # reopened at a new rate (app.set_sample_rate) plays its own rate from the next ms on.
+            port.play(port.rate * now_ms // 1000 - port.rate * (now_ms - 1) // 1000)
             if self.on_audio is not None and port.captured:
                 self.on_audio(port)
         for timer in list(self.world.timers):
@@ -335,6 +329,10 @@ class Audio:
     def __init__(self, wav):
         self.wav = wav
         self.peaks = [0, 0]
+        self.notes = []  # for the supervisor's log: the port's rate left or rejoined the WAV's
+        self.in_rate = None  # the port's rate and frame counts since it last changed
+        self.in_frames = 0
+        self.out_frames = 0
 
     def take(self, port):
         from array import array
@@ -345,7 +343,7 @@ class Audio:
         data = bytes(memoryview(port.capture)[:n])
         port.clear_capture()
         if self.wav is not None:
-            self.wav.write(data)
+            self.wav.write(self.at_wav_rate(data, port.rate))
         samples = array("h", data)
         left, right = self.peaks
         for i in range(0, len(samples) - 1, 16):  # every 8th frame is plenty for a meter
@@ -360,6 +358,38 @@ class Audio:
             if s > right:
                 right = s
         self.peaks = [left, right]
+
+    def at_wav_rate(self, data, rate):
+        """16-bit stereo frames played at `rate`, as frames at the WAV's rate. A WAV has one rate
+        in its header: after app.set_sample_rate the file keeps its own, so the recording keeps
+        its true duration and pitch (nearest-frame resampling: a little aliasing) and the log
+        says so."""
+        from array import array
+
+        if rate != self.in_rate:
+            if rate != self.wav.rate:
+                self.notes.append(
+                    "wav: I2S now at %d Hz, the file stays at %d Hz (nearest-frame resampled)"
+                    % (rate, self.wav.rate)
+                )
+            elif self.in_rate is not None:
+                self.notes.append("wav: I2S back at the file's %d Hz" % rate)
+            self.in_rate = rate
+            self.in_frames = 0
+            self.out_frames = 0
+        if rate == self.wav.rate:
+            return data
+        frames = array("i", data)  # one item per frame: both 16-bit samples, bytes untouched
+        first = self.in_frames
+        self.in_frames += len(frames)
+        out = array("i")
+        j = self.out_frames
+        dst = self.wav.rate
+        while j * rate // dst < self.in_frames:
+            out.append(frames[j * rate // dst - first])
+            j += 1
+        self.out_frames = j
+        return bytes(out)
 
     def take_peaks(self):
         peaks = self.peaks
@@ -418,6 +448,8 @@ class Board:
         hw.advance()
         while hw.errors:
             self.tell("error " + hw.errors.pop(0))
+        while self.audio is not None and self.audio.notes:
+            self.tell("error " + self.audio.notes.pop(0))  # the supervisor logs "error" lines
         if self.control is not None:
             for _obj, _event in self.control_poll.poll(0):
                 self.control_line()
