@@ -15,11 +15,16 @@ def _get(obj, name, default=None):
 
 
 def capture(app, values):
-    """The values to save: the live parts' state over what only the settings keep."""
+    """The values to save: the live parts' state over what only the settings keep. Before
+    power-up has restored the saved state, the parts hold boot transients (the ramp's start,
+    muted): the loaded values stand then. The mute saved is the user's, not a rate change's
+    or a standby's fade (nor a cap hold's)."""
     out = dict(values)
+    if not getattr(app, "restored", True):
+        return out
     vol = app.volume
     out["volume_db"] = vol.target_db
-    out["mute"] = bool(vol.muted)
+    out["mute"] = user_muted(app)
     out["limit_db"] = app.user_limit_db
     out["balance_db"] = float(_get(vol, "balance_db", 0.0))
     out["gain"] = _get(vol, "gain_mode")
@@ -39,6 +44,16 @@ def capture(app, values):
         accel = _get(panel, "accel")
         out["knob_db_s"] = None if accel is None else float(accel.cap_db_s)
     return out
+
+
+def user_muted(app):
+    """Muted by the user: a quiet change (rate, standby) keeps their choice in resume_unmuted,
+    a cap hold in floor_resume (it muted, the user did not)."""
+    if getattr(app, "change_action", None) is not None or getattr(app, "state", None) == 4:
+        return not getattr(app, "resume_unmuted", False)  # CHANGING, or OFF (standby)
+    if getattr(app, "floor_resume", False):
+        return False
+    return bool(app.volume.muted)
 
 
 def _try(problems, what, func, *args):
