@@ -66,9 +66,31 @@ def _try(problems, what, func, *args):
         problems.append("settings: %s not restored (%s)" % (what, e))
 
 
+def _part_defaults(app):
+    """What the parts start with, for the settings whose default is "the part's own" (None):
+    taken once, at boot before anything is restored, so a reset can bring them back."""
+    found = getattr(app, "part_defaults", None)
+    if found is None:
+        vol = app.volume
+        eng = app.engine
+        bands = _get(eng, "eq_bands")
+        panel = _get(app, "panel")
+        accel = _get(panel, "accel")
+        found = app.part_defaults = {
+            "gain": _get(vol, "gain_mode"),
+            "input": _get(eng, "input_name"),
+            "eq_preset": _get(eng, "eq_preset"),
+            "eq_bands": None if bands is None else [list(b) for b in bands()],
+            "brightness": _get(panel, "brightness"),
+            "knob_db_s": None if accel is None else float(accel.cap_db_s),
+        }
+    return found
+
+
 def apply(app, values, problems):
     """Restore saved values into the parts. Never loud: the restored volume is at most the
     board's power-on level, and the headphone's max SPL caps it too."""
+    _part_defaults(app)
     vol = app.volume
     eng = app.engine
     if values["gain"] is not None:
@@ -253,6 +275,9 @@ def reset(app):
     from uamp import settings
 
     values = settings.defaults()
+    for name, value in _part_defaults(app).items():
+        if values[name] is None:
+            values[name] = value  # the part's own default (gain mode, input, flat EQ, panel)
     before = app.volume.target_db
     problems = []
     apply(app, values, problems)
