@@ -378,6 +378,7 @@ class Commands:
             gain = parse_range(args[4], "gain", -40, 40)
             q = parse_range(args[5], "Q", 0.01, 100)
             _need(eng, "set_eq_band", "eq band")(int(index) - 1, args[2], freq, gain, q)
+            self._eq_on(eng)
             self.changed()
             self._eq_show(eng)
         elif sub in ("preset", "load"):
@@ -433,8 +434,16 @@ class Commands:
                 raise
         else:
             raise CommandError("no EQ preset '%s'" % name[:16])
+        self._eq_on(eng)
         self.changed()
         self._eq_show(eng)
+
+    def _eq_on(self, eng):
+        """A preset chosen or a band set is meant to be heard: the EQ goes on, as the panel's
+        preset choice does ('eq off' switches it off)."""
+        set_enabled = getattr(eng, "set_eq_enabled", None)
+        if set_enabled is not None:
+            set_enabled(True)
 
     def _eq_save(self, eng, name):
         from uamp.settings import MAX_EQ_PRESETS
