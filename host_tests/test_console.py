@@ -19,6 +19,7 @@ STATUS_FIELDS = [
     "mute",
     "rate",
     "spl_db",
+    "standby",
     "underruns",
     "uptime",
     "volume_db",

@@ -300,11 +300,17 @@ class App:
         self.quiet_change(self._power_off)
         self.off_after_change = True
 
+    def in_standby(self):
+        """Shut down (amp off, DAC in standby) until wake()."""
+        return self.state == OFF
+
     def wake(self):
-        """From OFF: the power-up sequence again, back to the level before shutdown (capped)."""
+        """From OFF: the power-up sequence again, back to the level before shutdown (capped),
+        muted again if the user had muted it (whoever shut it down: panel or console)."""
         if self.state != OFF:
             raise ValueError("not off")
         self.saved_db = self.volume.target_db
+        self.restore_muted = not self.resume_unmuted
         if self._chip_call(self.dac.standby, False):
             self._enter(BOOTING)
 

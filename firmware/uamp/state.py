@@ -49,8 +49,9 @@ def capture(app, values):
 def user_muted(app):
     """Muted by the user: a quiet change (rate, standby) keeps their choice in resume_unmuted,
     a cap hold in floor_resume (it muted, the user did not)."""
-    if getattr(app, "change_action", None) is not None or getattr(app, "state", None) == 4:
-        return not getattr(app, "resume_unmuted", False)  # CHANGING, or OFF (standby)
+    in_standby = getattr(app, "in_standby", None)
+    if getattr(app, "change_action", None) is not None or (in_standby and in_standby()):
+        return not getattr(app, "resume_unmuted", False)
     if getattr(app, "floor_resume", False):
         return False
     return bool(app.volume.muted)
