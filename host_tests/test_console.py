@@ -113,7 +113,7 @@ def test_volume_commands():
     assert rig.send("bal 2.5\r") == "bal 2.5 dB\r\n" and vol.balance_db == 2.5
     assert rig.send("limit -25\r").startswith("limit -25.0 dB") and vol.max_db == -25
     assert vol.target_db == -25  # the cap pulled the level down
-    assert rig.send("vol 0\r") == "vol -25.0 dB\r\n"
+    assert rig.send("vol 0\r") == "vol -25.0 dB (capped by max -25.0)\r\n"
     assert rig.send("limit off\r").startswith("limit off") and vol.max_db == 0
 
 
@@ -222,7 +222,7 @@ def test_commands_on_the_real_parts():
     board.run_until(lambda: board.volume_ic.gain_db(0) is None, 1000)
     board.send("mute off\r")
     board.send("limit -24\r")
-    assert board.send("vol -10\r") == "vol -24.0 dB\r\n"
+    assert board.send("vol -10\r") == "vol -24.0 dB (capped by max -24.0)\r\n"
     board.run_ms(500)
     assert board.volume_ic.gain_db(0) == -24.0
 

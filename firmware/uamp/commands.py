@@ -266,11 +266,21 @@ class Commands:
                 # An explicit plus is a step up; "-20" stays an absolute level.
                 target = vol.target_db + parse_range(args[0], "step", 0, 60)
             elif len(args) == 1:
-                target = parse_range(args[0], "volume", -150, 40)
+                # The real range: the volume's floor to the board's cap (limits sit below it)
+                target = parse_range(
+                    args[0], "volume", state.volume_floor(self.app), self.app.board_max_db
+                )
             else:
                 raise CommandError("usage: " + usage)
-            vol.set_db(target)
+            reached = vol.set_db(target)
             self.changed()
+            if reached is not None and reached < target:
+                # a limit, the headphone's cap or the gain mode's: say so, with the level reached
+                self.reply("vol %.1f dB (capped by max %.1f)" % (reached, vol.max_db))
+                return
+            if reached is not None and reached > target:
+                self.reply("vol %.1f dB (the floor)" % reached)
+                return
         self.reply("vol %.1f dB" % vol.target_db)
 
     def cmd_mute(self, args):
