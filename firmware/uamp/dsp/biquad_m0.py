@@ -402,21 +402,36 @@ class TwoCores:
             self.go.acquire()
             if not self.running:
                 break
-            run_channel(
-                self.kernel,
-                self.work_address,
-                self.blk,
-                self.frames,
-                self.coefs,
-                self.state,
-                self.order,
-                self.count,
-                1,
-            )
+            try:
+                run_channel(
+                    self.kernel,
+                    self.work_address,
+                    self.blk,
+                    self.frames,
+                    self.coefs,
+                    self.state,
+                    self.order,
+                    self.count,
+                    1,
+                )
+            except Exception:  # noqa: BLE001 - never leave core 0 waiting: one core from now on
+                self.running = False
             self.done.release()
 
     def run(self, blk, frames, count):
         """Both channels of one buffer: same result as run_cascade."""
+        if not self.running:  # core 1 failed: both channels here
+            run_cascade(
+                self.kernel,
+                self.work_address,
+                blk,
+                frames,
+                self.coefs,
+                self.state,
+                self.order,
+                count,
+            )
+            return
         self.frames = frames
         self.count = count
         self.go.release()
