@@ -30,7 +30,7 @@ def test_ctrl_c_keeps_the_users_unmute_and_level_and_goes_quiet():
     board.send("mute off\r")
     board.run_ms(3000)  # saved by the debounce: the file says unmuted
     out = _ctrl_c(board)
-    assert out == "uamp stopped (Ctrl-C); Ctrl-D restarts\r\n"
+    assert out == "\r\nuamp stopped (Ctrl-C); Ctrl-D restarts\r\n"
     assert board.dac.muted() and board.volume_ic.gain_db(0) is None  # quiet at once
     assert board.pin(board.profile["amp_enable"]).level() == 0
     again = _reboot(board)

@@ -387,7 +387,7 @@ class App:
             run()
         except KeyboardInterrupt:
             self.stop()
-            self.write("uamp stopped (Ctrl-C); Ctrl-D restarts\r\n")
+            self.write("\r\nuamp stopped (Ctrl-C); Ctrl-D restarts\r\n")  # off the prompt line
             return True
         except BaseException:
             self.stop()
