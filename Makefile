@@ -10,11 +10,15 @@ BOARD ?= pico-pcm5102a-pga2311
 
 help:
 	@echo "make test                      all checks: CPython, MicroPython unix port, mpy-cross, ruff"
+	@echo "  make test-cpython | test-micropython | test-mpy | lint    one step of make test"
 	@echo "make sim [BOARD=profile]       the front panel of a virtual board (SIM_ARGS=--demo: scripted)"
-	@echo "make deploy BOARD=profile PORT=/dev/ttyACM0   flash a real board with mpremote"
-	@echo "make bench                     DSP speed: bytecode vs viper vs C, armv6m cycles/frame"
 	@echo "make vboard [BOARD=profile] [LINK=path]       a virtual board on a pty, until Ctrl-C"
+	@echo "make deploy BOARD=profile PORT=/dev/ttyACM0   flash a real board (or a vboard LINK) with mpremote"
+	@echo "make bench                     DSP speed: bytecode vs viper vs C, armv6m cycles/frame"
 	@echo "make bench-board PORT=/dev/ttyACM0            time the DSP kernels on the board"
+	@echo "make venv                      create .venv from requirements.txt (the others do it first)"
+	@echo "make clean                     remove build/ (virtual boards' flash, sim.wav) and caches"
+	@echo "profiles (BOARD=): $(notdir $(basename $(wildcard boards/*.json)))"
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)

@@ -39,6 +39,14 @@ class FakeVolume:
     def mute(self, on):
         self.muted = bool(on)
 
+    @property
+    def hardware_muted(self):
+        return self.muted  # no fade here: muted at once
+
+    def fail(self, error, part="volume chip"):
+        self.fault = "%s: %s" % (part, error)
+        self.muted = True
+
     def set_limit(self, db):
         if type(db) not in (int, float) or db != db:
             raise ValueError("limit must be a number of dB")
@@ -69,6 +77,15 @@ class FakeVolume:
         self.current_db = self.target_db
 
 
+class FakePort:
+    def __init__(self, rate):
+        self.rate = rate
+        self.active = True
+
+    def deinit(self):
+        self.active = False
+
+
 class FakeEngine:
     KINDS = ("peak", "lowshelf", "highshelf")
 
@@ -84,12 +101,19 @@ class FakeEngine:
         self.clip_count = 0
         self.underruns = 0
         self.rate = 48000
+        self.i2s = FakePort(self.rate)
 
     def start(self):
         pass
 
     def set_gain(self, _q15):
         pass
+
+    def set_rate(self, rate, i2s):
+        if rate not in (44100, 48000, 96000):
+            raise ValueError("rate must be 44100, 48000 or 96000 Hz")
+        self.rate = rate
+        self.i2s = i2s
 
     def select_input(self, name):
         if name not in self.inputs:

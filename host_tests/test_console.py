@@ -17,6 +17,7 @@ STATUS_FIELDS = [
     "headphone",
     "input",
     "mute",
+    "rate",
     "spl_db",
     "underruns",
     "uptime",

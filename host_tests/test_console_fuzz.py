@@ -16,12 +16,14 @@ WORDS = (
     "help status --json vol up down mute on off toggle gain low high bal input tone usb spdif "
     "eq band preset save load harman flat peak lowshelf highshelf bass xfeed hp list use add "
     "del mw v max limit reset version hd600 mine 0 1 2 5 -3 -20 12.5 +6 -0 1000 0.7 300 97 "
-    "nan inf 1e3 -1e309 99999999999 0x10 1_0 -- . dB -12dB"
+    "nan inf 1e3 -1e309 99999999999 0x10 1_0 -- . dB -12dB rate 44100 96000 +3"
 ).split()
-EXAMPLES = 3000  # per strategy; two strategies
+EXAMPLES = 2500  # command lines and keystroke streams each; half as many on the real parts
 
 
-COMMANDS = "help status vol mute gain bal input eq bass xfeed hp limit save reset version".split()
+COMMANDS = (
+    "help status vol mute gain bal input eq bass xfeed hp limit rate save reset version".split()
+)
 
 
 def _lines():
@@ -38,7 +40,7 @@ def _streams():
     piece = st.sampled_from(
         ["\r", "\n", "\r\n", "\x08", "\x7f", "\x1b[A", "\x1b[B", "\x1b[", "\x1b", "\x03", "\x15"]
     ) | st.text(max_size=20)
-    return st.lists(piece, max_size=20).map("".join)
+    return st.lists(piece, max_size=12).map("".join)
 
 
 def _check(rig, text, counts):

@@ -217,6 +217,33 @@ def test_analyze_renders_the_response_png(tmp_path):
     assert out.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_analyze_reads_a_boards_settings_file(tmp_path):
+    from offline import CaptureI2S
+
+    from uamp import settings
+    from uamp.audio import AudioEngine
+
+    values = settings.defaults()
+    values.update(eq_enabled=True, bass_db=5.0, crossfeed=2.0, eq_preset="vocal")
+    values["eq_bands"] = [list(b) for b in settings_bands()]
+    path = tmp_path / "settings.json"
+    path.write_bytes(settings.encode(values))
+    eng = AudioEngine(CaptureI2S(), RATE)
+    _analyze().apply_settings(eng, path)
+    assert eng.eq_enabled and eng.bass_db == 5.0 and eng.crossfeed == 2
+    assert eng.eq_bands()[2] == ("peak", 1500, 4.0, 0.9)
+
+
+def settings_bands():
+    return (
+        ("highpass", 40, 0.0, 0.7),
+        ("peak", 250, -1.5, 1.0),
+        ("peak", 1500, 4.0, 0.9),
+        ("peak", 3500, 1.5, 1.2),
+        ("highshelf", 10000, -1.0, 0.7),
+    )
+
+
 def _zero_crossings(x):
     return int(np.sum((x[:-1] < 0) & (x[1:] >= 0)))
 

@@ -132,3 +132,25 @@ def test_apply_gain_matches_reference():
         gain_mod.apply_gain(buf, len(signal), g)
         gain_mod.apply_gain_reference(ref, len(signal), g)
         assert as_int16(buf) == ref, "gain %d" % g
+
+
+def test_thumb_block_pack_round_trip():
+    """pack_block/unpack_block (viper, used around the RP2040 Thumb biquad) move a section's
+    coefficients and state into the block, split in 14-bit halves, and back unchanged."""
+    from uamp.dsp import biquad_m0
+
+    coefs = cases.eq_coefs()
+    state = array("i", cases.lcg_values(6 * 2 * eq.SLOTS, 99, 1 << 26))
+    for i in range(4, len(state), 6):
+        state[i] = abs(state[i]) & 0xFFF  # error-feedback residuals are 12-bit
+        state[i + 1] = abs(state[i + 1]) & 0xFFF
+    blk = array("i", bytes(4 * biquad_m0.BLOCK_WORDS))
+    for slot in range(eq.SLOTS):
+        for ch in range(2):
+            biquad_m0.pack_block(blk, coefs, state, slot, ch)
+            for k in range(5):
+                assert (blk[2 * k] << 14) + blk[2 * k + 1] == coefs[slot * 5 + k]
+                assert 0 <= blk[2 * k + 1] < 1 << 14
+            copy = array("i", state)
+            biquad_m0.unpack_block(blk, state, slot, ch)
+            assert state == copy

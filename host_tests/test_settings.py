@@ -154,11 +154,20 @@ def test_unchanged_settings_are_not_rewritten():
     assert store.save() and fs.steps == steps
 
 
-def test_full_flash_is_reported_not_fatal():
+def test_full_flash_is_reported_once_and_retried():
     rig = Rig(flash=FlashFS(full=True)).boot()
-    out = rig.send("vol -20\rsave\r")
-    assert "error: settings not saved" in out
+    rig.send("vol -20\r")
+    out = rig.send("save\r")
+    assert out.startswith("error: settings not saved") and out.count("\r\n") == 1
     assert rig.send("vol\r") == "vol -20.0 dB\r\n"
+    start = len(rig.out)
+    rig.run_ms(settings.RETRY_MS // 2)
+    assert "".join(rig.out[start:]) == ""  # no error flood while it keeps failing
+    rig.flash.full = False
+    rig.run_ms(settings.RETRY_MS)
+    assert "settings saved" in "".join(rig.out[start:])
+    again = Rig(flash=FlashFS(rig.flash.image())).boot()
+    assert again.app.volume.target_db == -30 and again.app.settings.values["volume_db"] == -20
 
 
 def test_everything_comes_back_after_a_reboot():

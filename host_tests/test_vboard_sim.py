@@ -7,8 +7,10 @@ import os  # noqa: E402
 import pty  # noqa: E402
 import re  # noqa: E402
 import select  # noqa: E402
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -21,6 +23,10 @@ import termshot  # noqa: E402
 
 def test_make_sim_demo_shows_the_panel_and_exits_cleanly(tmp_path):
     shot = tmp_path / "panel.png"
+    # whatever a user left on the demo's flash (a muted level once stalled it) is wiped first
+    left = ROOT / "build" / "vboard" / "demo-pico-pcm5102a-pga2311" / "settings.json"
+    left.parent.mkdir(parents=True, exist_ok=True)
+    left.write_text("left over")
     result = subprocess.run(
         ["make", "--no-print-directory", "sim", f"SIM_ARGS=--demo --screenshot {shot}"],
         cwd=ROOT,
@@ -39,6 +45,7 @@ def test_make_sim_demo_shows_the_panel_and_exits_cleanly(tmp_path):
     assert "vol -" in out  # `status` answered in the console pane
     assert "sim: stopped cleanly" in out
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not left.exists() or left.read_text() != "left over"
 
 
 class Terminal:
@@ -49,11 +56,14 @@ class Terminal:
 
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
+        # a flash of its own: the settings a user left in `make sim` must not change the test
+        self.flash = flash = tempfile.mkdtemp(prefix="uamp-sim-flash-")
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
             os.environ["TERM"] = "xterm"
             os.environ["LINES"], os.environ["COLUMNS"] = str(rows), str(cols)
-            os.execv(sys.executable, [sys.executable, str(ROOT / "tools" / "sim.py")])
+            sim = str(ROOT / "tools" / "sim.py")
+            os.execv(sys.executable, [sys.executable, sim, "--flash", flash])
         self.tail = b""
 
     def read(self, seconds):
@@ -80,9 +90,11 @@ class Terminal:
         while time.monotonic() < deadline:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
             if pid:
+                shutil.rmtree(self.flash, ignore_errors=True)
                 return status
             self.read(0.1)
         os.kill(self.pid, 9)
+        shutil.rmtree(self.flash, ignore_errors=True)
         return os.waitpid(self.pid, 0)[1]
 
 

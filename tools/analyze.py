@@ -1,6 +1,7 @@
 """Look at what the audio engine does: EQ/crossfeed response as a PNG, THD+N of a capture.
 
     .venv/bin/python tools/analyze.py response --preset warm --bass 6 --crossfeed 2 -o eq.png
+    .venv/bin/python tools/analyze.py response --settings settings.json -o eq.png
     .venv/bin/python tools/analyze.py thd capture.wav [--freq 1000]
     .venv/bin/python tools/analyze.py figures     # the quality figures the tests assert on
 
@@ -34,9 +35,29 @@ from uamp.dsp import biquad, crossfeed  # noqa: E402
 RATE = 48000
 
 
+def apply_settings(eng, path: Path) -> None:
+    """The EQ, bass and crossfeed of a board's saved settings file (uamp/settings.py format,
+    e.g. copied off the board with mpremote) applied to the engine."""
+    from uamp import settings
+
+    problems: list[str] = []
+    values = settings.decode(path.read_bytes(), problems)
+    if values is None:
+        raise SystemExit("; ".join(problems))
+    if values["eq_preset"] in eng.eq_presets:
+        eng.load_eq_preset(values["eq_preset"])
+    for index, band in enumerate(values["eq_bands"] or []):
+        eng.set_eq_band(index, *band)
+    eng.set_eq_enabled(values["eq_enabled"])
+    eng.set_bass(values["bass_db"])
+    eng.set_crossfeed(int(values["crossfeed"]))
+
+
 def build_engine(args: argparse.Namespace) -> offline.Offline:
     o = offline.Offline(bits=32, rate=args.rate)
     eng = o.engine
+    if getattr(args, "settings", None):
+        apply_settings(eng, args.settings)
     if args.preset:
         eng.load_eq_preset(args.preset)
     for spec in args.band or []:
@@ -112,8 +133,21 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
 
 
 def thd(args: argparse.Namespace) -> int:
-    x, rate = read_wav(args.capture)
+    try:
+        x, rate = read_wav(args.capture)
+    except (OSError, EOFError, wave.Error, KeyError) as e:
+        print("analyze: cannot read %s as a PCM WAV: %s" % (args.capture, e), file=sys.stderr)
+        return 2
     x = x[len(x) // 10 :]  # skip the start: fades and filter settling
+    # a muted or silent capture has no fundamental to measure against: say so, not "nan dB"
+    level = 10 * math.log10(max(float(np.mean(x**2)) * 2, 1e-30)) if len(x) else -300.0
+    if len(x) < rate // 10 or level < -120:
+        print(
+            "analyze: %s holds no signal to measure (%d samples, level %.0f dBFS); "
+            "record a tone (console: input tone, mute off)" % (args.capture, len(x), level),
+            file=sys.stderr,
+        )
+        return 1
     print(
         "THD+N %.1f dB (20 Hz - 20 kHz, %g Hz fundamental, %d samples)"
         % (offline.thd_n_db(x, args.freq, rate), args.freq, len(x))
@@ -146,6 +180,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("response", help="EQ/crossfeed magnitude response to a PNG")
+    r.add_argument("--settings", type=Path, help="a board's settings.json (EQ, bass, crossfeed)")
     r.add_argument("--preset")
     r.add_argument("--band", action="append", help="index,kind,Hz,dB,Q (repeatable)")
     r.add_argument("--bass", type=float, default=0.0)

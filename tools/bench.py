@@ -13,6 +13,12 @@ stereo, 256-frame buffers. Rows:
   Cortex-M0 emulator with the simple cycle model in host_tests/emu/armv6m.py (ALU/MUL 1,
   load/store 2, taken branch 2), its output also checked; and that load as a share of one
   125 MHz RP2040 core at 48 kHz (the target: <= 40 %, 1040 cycles/frame).
+- Thumb rows: the hand-written RP2040 kernels (uamp/dsp/biquad_m0.py, stages_m0.py) the
+  engine runs on that board, on the same emulator, checked the same way; "chain, RP2040" is
+  the chain on one core. "2 cores" rows: the EQ split by channel over the RP2040's two cores
+  as the engine runs it (uamp/dsp/biquad_m0.TwoCores): the slower channel plus an estimated
+  hand-over (TWO_CORE_SYNC), the load left on core 0. Not counted: the bytecode that calls
+  the kernels (about 30 calls per buffer).
 """
 
 from __future__ import annotations
@@ -41,6 +47,12 @@ CORE_HZ = 125_000_000
 RATE = 48_000
 STAGES = ("gain", "biquad x5", "crossfeed", "dither16", "chain")
 BUILD = ROOT / "build" / "bench"
+# Two cores (uamp/dsp/biquad_m0.TwoCores): per buffer, core 0 releases a lock, core 1 wakes,
+# both run one channel, core 1 releases a second lock that core 0 acquires. An estimate, not
+# a measurement: four lock calls from bytecode and one wake-up, budgeted at 20 us a buffer
+# (2500 cycles at 125 MHz). Not modelled either: the two cores contending for the same
+# SRAM bank (the RP2040 crossbar stalls one of them a cycle when both hit one bank).
+TWO_CORE_SYNC = 2500
 
 
 def reference_chain(c: dict) -> None:
@@ -122,7 +134,7 @@ def run_emulator() -> dict[str, float]:
             raise SystemExit("armv6m run differs from the twins in %s" % key)
     print("armv6m emulator: chain output bit-identical to the Python twins")
     cycles["chain"] = sum(cycles[s] for s in STAGES[:-1])
-    cycles["biquad x5 Thumb"] = thumb_biquad_cycles()
+    cycles["biquad x5 Thumb"], cycles["biquad x5 2 cores"] = thumb_biquad_cycles()
     cycles["gain Thumb"], cycles["crossfeed Thumb"], cycles["dither16 Thumb"] = (
         thumb_stage_cycles()
     )
@@ -131,6 +143,9 @@ def run_emulator() -> dict[str, float]:
         + cycles["biquad x5 Thumb"]
         + cycles["crossfeed Thumb"]
         + cycles["dither16 Thumb"]
+    )
+    cycles["chain, 2 cores"] = (
+        cycles["chain, RP2040"] - cycles["biquad x5 Thumb"] + cycles["biquad x5 2 cores"]
     )
     return cycles
 
@@ -169,10 +184,11 @@ def thumb_stage_cycles() -> tuple[float, float, float]:
     return gain_cycles / FRAMES, xf_cycles / FRAMES, out_cycles / FRAMES
 
 
-def thumb_biquad_cycles() -> float:
+def thumb_biquad_cycles() -> tuple[float, float]:
     """Cycles/frame of the 5 sections with the hand-written Thumb kernel (uamp/dsp/biquad_m0.py)
     as the engine runs it on RP2040: per section and channel, a viper pack, the Thumb loop and
-    a viper unpack. Checked bit for bit against the twin."""
+    a viper unpack. Checked bit for bit against the twin. Returns (one core: both channels,
+    two cores: the slower channel plus the hand-over, see TWO_CORE_SYNC)."""
     from uamp.dsp import biquad_m0
 
     c = make_chain()
@@ -180,17 +196,23 @@ def thumb_biquad_cycles() -> float:
     thumb = runner.ThumbBiquad(count_cycles=True)
     address = thumb.load(c["work"])
     blk = array("i", bytes(4 * biquad_m0.BLOCK_WORDS))
-    biquad_m0.run_cascade(thumb, address, blk, FRAMES, c["coefs"], c["state"], c["order"], 5)
+    loops = []
+    for ch in range(2):  # as TwoCores runs them: each channel on its own core
+        thumb.cpu.cycles = 0
+        biquad_m0.run_channel(
+            thumb, address, blk, FRAMES, c["coefs"], c["state"], c["order"], 5, ch
+        )
+        loops.append(thumb.cpu.cycles)
     biquad.biquad_run_reference(ref["work"], FRAMES, ref["coefs"], ref["state"], ref["order"], 5)
     if thumb.read() != ref["work"] or c["state"] != ref["state"]:
         raise SystemExit("Thumb biquad differs from the twin")
-    loop = thumb.cpu.cycles
     cpu = runner.core("uamp.dsp.biquad_m0")
     cpu.cycles = 0
     runner.run_on_core(cpu, "pack_block", [blk, c["coefs"], c["state"], 1, 0], count_cycles=True)
     runner.run_on_core(cpu, "unpack_block", [blk, c["state"], 1, 0], count_cycles=True)
-    print("Thumb biquad (RP2040 path): bit-identical to the twin")
-    return (loop + 10 * cpu.cycles) / FRAMES
+    print("Thumb biquad (RP2040 path): bit-identical to the twin, run one channel at a time")
+    per_channel = [loop + 5 * cpu.cycles for loop in loops]
+    return sum(per_channel) / FRAMES, (max(per_channel) + TWO_CORE_SYNC) / FRAMES
 
 
 def main() -> int:
@@ -224,14 +246,22 @@ def main() -> int:
         "crossfeed Thumb",
         "dither16 Thumb",
         "chain, RP2040",
+        "biquad x5 2 cores",
+        "chain, 2 cores",
     ):
         share = cycles[stage] * RATE / CORE_HZ * 100
-        print("%-16s %45s %14.0f %9.1f%%" % (stage, "(armv6m only)", cycles[stage], share))
+        print("%-17s %44s %14.0f %9.1f%%" % (stage, "(armv6m only)", cycles[stage], share))
     chain = cycles["chain, RP2040"]
     print(
-        "full chain on RP2040 as the engine runs it (model): %.0f cycles/frame = %.1f %% of a"
+        "full chain on RP2040, one core (model): %.0f cycles/frame = %.1f %% of a"
         " 125 MHz core at 48 kHz (target <= 1040 cycles, 40 %%)"
         % (chain, chain * RATE / CORE_HZ * 100)
+    )
+    chain = cycles["chain, 2 cores"]
+    print(
+        "full chain on RP2040 as the engine runs it, EQ split over both cores (model, hand-over"
+        " estimated at %d cycles/buffer): %.0f cycles/frame on core 0 = %.1f %%"
+        % (TWO_CORE_SYNC, chain, chain * RATE / CORE_HZ * 100)
     )
     return 0
 

@@ -47,6 +47,7 @@ NATIVE_ARCHES = [
     "rv64imc",
 ]
 READY = b"uamp ready: "
+NOT_STARTED = b"uamp not started: "  # main.py's one line when the profile or a chip is wrong
 HOST_PLATFORMS = ("linux", "darwin", "win32")  # unix ports: the virtual board
 
 
@@ -150,12 +151,13 @@ def wait_ready(port: str, name: str, timeout: float) -> str:
                 if not line.startswith(READY.decode() + name):
                     raise DeployError(f"the board came up as another profile: {line!r}")
                 return line
-            if b"Traceback" in seen and seen.rstrip().endswith(b">>>"):
-                break
+            failed = b"Traceback" in seen or NOT_STARTED in seen
+            if failed and seen.rstrip().endswith(b">>>"):
+                break  # the board is back at its REPL: no ready line is coming
     finally:
         link.close()
     text = seen.decode(errors="replace").strip()
-    if b"Traceback" in seen:
+    if b"Traceback" in seen or NOT_STARTED in seen:
         raise DeployError(f"the firmware failed to start:\n{text}")
     raise DeployError(
         f"no '{READY.decode()}' line within {timeout:.0f} s; the board said:\n{text}"

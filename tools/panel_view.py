@@ -25,7 +25,7 @@ KEYS = [
     "Tab    press knob  S-Tab hold",
     "F1-F4  buttons     F5-F8 hold",
     "type, Enter: serial console",
-    "Ctrl-C: to the board",
+    "Ctrl-C, Ctrl-D: to the board",
     "F10 or Ctrl-Q: quit",
 ]
 
@@ -100,8 +100,18 @@ class Console:
                 self.lines[-1] += ch
         del self.lines[: -self.keep]
 
-    def tail(self, count: int) -> list[str]:
-        return self.lines[-count:] if count > 0 else []
+    def tail(self, count: int, width: int = 0) -> list[str]:
+        """The last `count` rows; with `width`, long lines (status --json) wrap instead of
+        being cut off at the pane's edge."""
+        if count <= 0:
+            return []
+        rows: list[str] = []
+        for line in self.lines[-count:]:
+            if width > 0 and len(line) > width:
+                rows.extend(line[i : i + width] for i in range(0, len(line), width))
+            else:
+                rows.append(line)
+        return rows[-count:]
 
 
 class PanelView:
@@ -176,6 +186,6 @@ class PanelView:
             top = oled + self.facts_block(width)
         room = max(3, height - len(top) - 3)
         rule = "─ serial console " + "─" * max(0, width - 17)
-        bottom = [rule] + self.console.tail(room) + [self.note, "> " + self.typed]
+        bottom = [rule] + self.console.tail(room, width - 1) + [self.note, "> " + self.typed]
         lines = [line[:width] for line in top + bottom]
         return lines[:height] if len(lines) > height else lines

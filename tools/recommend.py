@@ -53,7 +53,11 @@ def load_classes() -> dict:
 
 def board_profile(name: str) -> dict:
     path = Path(name) if name.endswith(".json") else ROOT / "boards" / f"{name}.json"
-    profile = profiles.load(str(path))
+    try:
+        profile = profiles.load(str(path))
+    except profiles.ProfileError as e:  # a mistyped --board: one line, not a traceback
+        boards = " ".join(sorted(p.stem for p in (ROOT / "boards").glob("*.json")))
+        raise SystemExit(f"{e}\nprofiles: {boards}")
     if profile.get("output") is None:
         raise SystemExit(
             f"board profile {path.name} has no 'output' section (see boards/README.md)"

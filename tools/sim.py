@@ -3,8 +3,9 @@
     python tools/sim.py [--board PROFILE]         # interactive (curses)
     python tools/sim.py --demo [--screenshot PNG] # scripted walk-through, prints frames, exits
 
-The working tree's firmware is put on the virtual board's flash (build/vboard/sim-<board>/) and
-booted by tools/vboard.py. The panel shows the OLED, the volume IC's gain, amp and DAC state,
+The working tree's firmware is put on the virtual board's flash (build/vboard/sim-<board>/, where
+settings persist between runs; --erase starts from factory settings) and booted by
+tools/vboard.py. The panel shows the OLED, the volume IC's gain, amp and DAC state,
 level meters of the I2S output, and the serial console; the arrow keys turn the knob (repeat
 quickly for a fast turn, which the firmware's acceleration answers), Tab presses the knob,
 F1-F4 press the profile's buttons (F5-F8 hold them). The I2S output goes to build/sim.wav and,
@@ -38,11 +39,10 @@ HOLD_MS = 1200
 class FrontPanel:
     """The virtual board plus a serial connection to it, and what the panel shows."""
 
-    def __init__(self, board: str, wav: Path):
+    def __init__(self, board: str, wav: Path, flash: Path):
         profile = json.loads((ROOT / "boards" / f"{board}.json").read_text())
         self.view = panel_view.PanelView(board, profile)
         self.buttons = [b["name"] for b in profile.get("buttons") or []]
-        flash = ROOT / "build" / "vboard" / f"sim-{board}"
         vboard.install_source(flash, board)
         self.first_panel = threading.Event()
         self.board = vboard.VirtualBoard(
@@ -161,6 +161,9 @@ def interactive(panel: FrontPanel, rate: int) -> None:
     import curses
 
     def run(screen) -> None:
+        # raw, not curses.wrapper's cbreak: else the tty turns Ctrl-C into SIGINT (which killed
+        # the sim instead of reaching the board) and eats Ctrl-Q as XON flow control
+        curses.raw()
         curses.curs_set(0)
         screen.nodelay(True)
         screen.timeout(40)
@@ -191,8 +194,8 @@ def interactive(panel: FrontPanel, rate: int) -> None:
                 elif key in fkeys:
                     index = fkeys[key]
                     panel.button(index % 4, hold=index >= 4)
-                elif key == 3:
-                    panel.send("\x03")
+                elif key in (1, 2, 3, 4, 5):  # Ctrl-A..E: raw REPL, friendly, stop, reboot, paste
+                    panel.send(chr(key))
                 elif key in (10, 13, curses.KEY_ENTER):
                     panel.send(panel.view.typed + "\r")
                     panel.view.typed = ""
@@ -293,6 +296,14 @@ def main() -> int:
     parser.add_argument("--demo", action="store_true", help="scripted walk-through, then exit")
     parser.add_argument("--screenshot", type=Path, help="with --demo: save the last frame as PNG")
     parser.add_argument("--wav", type=Path, default=ROOT / "build" / "sim.wav")
+    parser.add_argument(
+        "--flash",
+        type=Path,
+        help="the board's flash folder (default build/vboard/sim-PROFILE; --demo: demo-PROFILE)",
+    )
+    parser.add_argument(
+        "--erase", action="store_true", help="start from factory settings (empty the flash)"
+    )
     args = parser.parse_args()
     if not (ROOT / "boards" / f"{args.board}.json").exists():
         print(f"sim: no board profile '{args.board}' in boards/", file=sys.stderr)
@@ -301,8 +312,14 @@ def main() -> int:
         print("sim: the front panel needs a terminal; use --demo for a scripted run")
         return 2
     args.wav.parent.mkdir(parents=True, exist_ok=True)
+    # settings persist on the flash like a real board's; the demo always starts from factory
+    # settings on its own flash, so what a user left in `make sim` (muted, say) cannot stall it
+    kind = "demo" if args.demo else "sim"
+    flash = args.flash or ROOT / "build" / "vboard" / f"{kind}-{args.board}"
+    if args.erase or (args.demo and not args.flash):
+        shutil.rmtree(flash, ignore_errors=True)
     started = time.monotonic()
-    panel = FrontPanel(args.board, args.wav).start()
+    panel = FrontPanel(args.board, args.wav, flash).start()
     code = 0
     try:
         if not panel.first_panel.wait(20):

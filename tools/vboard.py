@@ -113,8 +113,15 @@ class VirtualBoard:
         os.set_blocking(self.master, False)
         self.tty = os.ttyname(self.slave)
         if self.link:
-            if self.link.is_symlink() or self.link.exists():
-                self.link.unlink()
+            if self.link.exists() and not self.link.is_symlink():
+                # never delete a real file or device a mistyped --link names
+                os.close(self.master)
+                os.close(self.slave)
+                raise ValueError(
+                    f"--link {self.link}: exists and is not a symlink; not replacing it"
+                )
+            if self.link.is_symlink():
+                self.link.unlink()  # a stale link from an earlier run
             self.link.symlink_to(self.tty)
         if self.wav and self.wav.exists():
             self.wav.unlink()
@@ -142,7 +149,8 @@ class VirtualBoard:
                 os.close(fd)
             except OSError:
                 pass
-        if self.link and self.link.is_symlink():
+        # remove the link only while it is still ours: a board started later may own it now
+        if self.link and self.link.is_symlink() and os.readlink(self.link) == self.tty:
             self.link.unlink()
 
     def __enter__(self) -> VirtualBoard:
@@ -372,9 +380,20 @@ def main() -> int:
     if args.install:
         install_source(board.flash, args.board)
     signal.signal(signal.SIGTERM, lambda *_: board.stopped.set())
-    board.start()
+    try:
+        board.start()
+    except ValueError as e:
+        print(f"vboard: {e}", file=sys.stderr)
+        return 2
     where = f" (link {args.link})" if args.link else ""
     print(f"vboard: {args.board} on {board.tty}{where}, flash {board.flash}", flush=True)
+    if not (board.flash / "main.py").exists():
+        port = args.link or board.tty
+        print(
+            f"vboard: no firmware on its flash yet (a bare MicroPython REPL): "
+            f"make deploy BOARD={args.board} PORT={port}, or restart with --install",
+            flush=True,
+        )
     try:
         while not board.stopped.wait(0.2):
             pass

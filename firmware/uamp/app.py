@@ -146,6 +146,12 @@ class App:
         self.headphone = None
         self.user_limit_db = None
         self.restore_muted = False
+        self.floor_hold = None  # why the amp is held muted: a cap below the volume's floor
+        self.floor_resume = False  # unmute once that cap is reachable again
+        # The headphone cap for a gain mode, asked in the step that switches to it (seams.md).
+        self.volume.limit_for_mode = lambda gain_db, switching: state.limit_for_mode(
+            self, gain_db, switching
+        )
         self.uptime_ms = 0
         self._last_ms = self.clock.ticks_ms()
         self._poll_ms = 0
@@ -155,10 +161,24 @@ class App:
         )
         problems = self.settings.load()
         state.apply(self, self.settings.values, problems)
+        rate = self.settings.values["rate"]
+        self._boot_rate = None if rate == getattr(self.engine, "rate", rate) else rate
         self.settings.capture = self._capture_settings
         self.settings.on_reset = self._factory_reset
         for line in problems + self.console.commands.hp_warnings():
             self.console.reply(line)
+
+    def _restore_rate(self):
+        """The saved sample rate, on the first tick: everything is still muted and the amp off
+        (before the first unmute), so no fade is needed; the DAC changes in standby."""
+        rate = self._boot_rate
+        self._boot_rate = None
+        if rate not in RATES or "wav" in self.engine.inputs or "i2s" in self.engine.inputs:
+            self.console.reply("settings: rate %s Hz not restored (an input sets its own)" % rate)
+            return
+        if self._chip_call(self.dac.standby, True):
+            self._chip_call(self._change_rate, rate, "change")
+            self._chip_call(self.dac.standby, False)
 
     def _capture_settings(self):
         return state.capture(self, self.settings.values)
@@ -327,16 +347,19 @@ class App:
         elapsed = self.clock.ticks_diff(now, self._last_ms)
         self._last_ms = now
         self.uptime_ms += elapsed
+        if self._boot_rate is not None and self.state == BOOTING:
+            self._restore_rate()
         if self.state != RUNNING:
             return
         if self.restore_muted:
             self.restore_muted = False
             self.volume.mute(True)  # same tick as the power-up unmute: nothing was heard
+        state.hold_muted(self)  # a cap below the volume's floor keeps it muted
         gain = state.mode_gain_db(self)
         if gain != self._mode_gain:
             # A gain mode took effect (whoever asked): the headphone's SPL cap, a volume before
-            # the mode's gain, moves by the difference. The controller moved the volume the
-            # same way, so this only tightens or loosens the cap to match.
+            # the mode's gain, moves by the difference. The controller already asked for it
+            # (limit_for_mode) in the switching step; this is for one that does not.
             self._mode_gain = gain
             state.apply_limit(self)
         # Parts that change settings call settings.changed(); the once-a-second look also

@@ -50,7 +50,7 @@ def parse_on_off(word, current):
         return False
     if word == "toggle":
         return not current
-    raise CommandError("expected on, off or toggle, got '%s'" % word)
+    raise CommandError("expected on, off or toggle, got '%s'" % word[:16])
 
 
 def _int_if_whole(value):
@@ -71,7 +71,8 @@ def _show(value):
 HELP = (
     ("help", "this list"),
     ("status [--json]", "everything at a glance (--json: one line for tools)"),
-    ("vol [dB | up [N] | down [N]]", "show or set the volume, e.g. 'vol -20', 'vol up 3'"),
+    ("vol [dB | +N | up [N] | down [N]]", "show or set the volume: 'vol -20' is a level,"),
+    ("", "'vol +3', 'vol up 3', 'vol down 3' are steps (-N is always a level)"),
     ("mute [on|off|toggle]", "show or set mute"),
     ("gain [mode]", "show or set the gain mode"),
     ("bal [dB]", "balance, positive = right louder"),
@@ -81,6 +82,7 @@ HELP = (
     ("xfeed [on|off|level]", "crossfeed"),
     ("hp [list | use name | off | add name ohm sens mw|v [max dB] | del name]", "headphones"),
     ("limit [dB|off]", "your maximum volume"),
+    ("rate [44100|48000|96000]", "show or set the sample rate (Hz)"),
     ("save", "write the settings now"),
     ("reset", "settings back to defaults (never louder)"),
     ("version", "firmware version"),
@@ -104,6 +106,7 @@ class Commands:
             "xfeed": self.cmd_xfeed,
             "hp": self.cmd_hp,
             "limit": self.cmd_limit,
+            "rate": self.cmd_rate,
             "save": self.cmd_save,
             "reset": self.cmd_reset,
             "version": self.cmd_version,
@@ -174,6 +177,7 @@ class Commands:
             "spl_db": None if spl is None else round(spl, 1),
             "clip_count": getattr(eng, "clip_count", None),  # None: this engine does not count
             "underruns": getattr(eng, "underruns", None),
+            "rate": getattr(eng, "rate", None),
             "uptime": app.uptime_s(),
         }
 
@@ -197,9 +201,10 @@ class Commands:
         )
         eq = s["eq"]
         self.reply(
-            "input %s  eq %s (%s)  xfeed %s"
+            "input %s  rate %s Hz  eq %s (%s)  xfeed %s"
             % (
                 _show(s["input"]),
+                _show(s["rate"]),
                 "on" if eq["enabled"] else "off",
                 _show(eq["preset"]),
                 s["crossfeed"] or "off",
@@ -211,6 +216,9 @@ class Commands:
             "clips %s  underruns %s  up %d s"
             % (_show(s["clip_count"]), _show(s["underruns"]), s["uptime"])
         )
+        hold = getattr(self.app, "floor_hold", None)
+        if hold:
+            self.reply("muted: %s" % hold)
         fault = getattr(self.app.volume, "fault", None)
         if fault:
             self.reply("fault: %s (muted; 'mute off' retries)" % fault)
@@ -218,17 +226,21 @@ class Commands:
     # --- volume controller ---
     def cmd_vol(self, args):
         vol = self.app.volume
-        self._usage(args, 2, "vol [dB | up [N] | down [N]]")
+        usage = "vol [dB | +N | up [N] | down [N]]"
+        self._usage(args, 2, usage)
         if args:
             if args[0] in ("up", "down"):
                 step = 1.0
                 if len(args) == 2:
                     step = parse_range(args[1], "step", 0, 60)
                 target = vol.target_db + (step if args[0] == "up" else -step)
+            elif len(args) == 1 and args[0].startswith("+"):
+                # An explicit plus is a step up; "-20" stays an absolute level.
+                target = vol.target_db + parse_range(args[0], "step", 0, 60)
             elif len(args) == 1:
                 target = parse_range(args[0], "volume", -150, 40)
             else:
-                raise CommandError("usage: vol [dB | up [N] | down [N]]")
+                raise CommandError("usage: " + usage)
             vol.set_db(target)
             self.changed()
         self.reply("vol %.1f dB" % vol.target_db)
@@ -237,7 +249,13 @@ class Commands:
         vol = self.app.volume
         self._usage(args, 1, "mute [on|off|toggle]")
         if args:
-            vol.mute(parse_on_off(args[0], vol.muted))
+            on = parse_on_off(args[0], vol.muted)
+            hold = getattr(self.app, "floor_hold", None)
+            if hold and not on:
+                raise CommandError("stays muted: %s" % hold)
+            if hold:
+                self.app.floor_resume = False  # the user wants it muted: stays so after the hold
+            vol.mute(on)
             self.changed()
         self.reply("mute %s" % ("on" if vol.muted else "off"))
 
@@ -271,15 +289,30 @@ class Commands:
         self._usage(args, 1, "limit [dB|off]")
         if args:
             if args[0] == "off":
-                app.user_limit_db = None
+                limit = None
             else:
-                app.user_limit_db = parse_range(args[0], "limit", -150, 40)
+                limit = parse_range(args[0], "limit", -150, 40)
+                app.volume.set_limit(limit)  # its range check: ValueError, nothing changed
+            app.user_limit_db = limit
             state.apply_limit(app)
             self.changed()
         user = "off" if app.user_limit_db is None else "%.1f dB" % app.user_limit_db
         self.reply("limit %s (in force: %.1f dB)" % (user, state.effective_limit(app)))
 
     # --- audio engine ---
+    def cmd_rate(self, args):
+        app = self.app
+        self._usage(args, 1, "rate [44100|48000|96000]")
+        rate = getattr(app.engine, "rate", None)
+        if args:
+            wanted = _int_if_whole(parse_number(args[0], "rate"))
+            if wanted != rate:
+                _need(app, "set_sample_rate", "rate")(wanted)  # ValueError: nothing changed
+                self.changed()
+                self.reply("rate %d Hz (fading out, switching, fading back in)" % wanted)
+                return
+        self.reply("rate %s Hz" % _show(rate))
+
     def cmd_input(self, args):
         eng = self.app.engine
         self._usage(args, 1, "input [name]")
@@ -503,10 +536,10 @@ class Commands:
     # --- settings ---
     def cmd_save(self, args):
         self._usage(args, 0, "save")
-        if self.app.settings.save():
-            self.reply("settings saved")
-        else:
-            raise CommandError("settings not saved")
+        settings = self.app.settings
+        if not settings.save(report=False):
+            raise CommandError("settings not saved (%s)" % settings.error)
+        self.reply("settings saved")
 
     def cmd_reset(self, args):
         self._usage(args, 0, "reset")

@@ -15,12 +15,13 @@ turning the knob costs one flash write, not one per detent.
 
 import json
 
-VERSION = 2
+VERSION = 3
 PATH = "/settings.json"
 MAGIC = "uamp-settings"
 MAX_BYTES = 8192  # a larger file is not ours (or is hostile): refuse it before parsing
 SAVE_DELAY_MS = 2000
 MAX_DELAY_MS = 30000
+RETRY_MS = 60000  # after a failed write (full or failing flash): try again this much later
 MAX_NAME = 16
 MAX_PROFILES = 8
 MAX_EQ_PRESETS = 8
@@ -98,6 +99,16 @@ def _name(value):
     return value
 
 
+def _rate(value):
+    from uamp.audio import RATES
+
+    if value is None:
+        return None
+    if type(value) is not int or value not in RATES:
+        raise ValueError("must be one of %s Hz" % ", ".join(str(r) for r in RATES))
+    return value
+
+
 def _band(value):
     if not isinstance(value, list) or len(value) != 4:
         raise ValueError("an EQ band is [kind, freq_hz, gain_db, q]")
@@ -157,6 +168,7 @@ FIELDS = {
     "headphones": (_profiles, {}),
     "brightness": (_int(1, 10), None),  # front panel (display contrast)
     "knob_db_s": (_num(10, 60, True), None),  # front panel: how fast the knob may raise
+    "rate": (_rate, None),  # sample rate (Hz); None: the board profile's (i2s.rate)
 }
 
 
@@ -203,7 +215,15 @@ def _from_v1(body):
     return out
 
 
-MIGRATIONS = {1: _from_v1}  # version -> function turning that body into the next version's
+def _from_v2(body):
+    """Version 2 had no sample rate: it comes back as the board profile's (the default)."""
+    return body
+
+
+MIGRATIONS = {
+    1: _from_v1,
+    2: _from_v2,
+}  # version -> function turning that body into the next version's
 
 
 # --- encoding -----------------------------------------------------------------------------
@@ -293,6 +313,8 @@ class Settings:
         self.last_change = 0
         self.saved = None  # bytes of the last document written or loaded
         self.saves = 0
+        self.failed_at = None  # ticks_ms of the last failed write, while failing
+        self.error = None
 
     def _read(self, path):
         try:
@@ -345,13 +367,16 @@ class Settings:
         if not self.dirty:
             return
         now = self.clock.ticks_ms()
+        if self.failed_at is not None and self.clock.ticks_diff(now, self.failed_at) < RETRY_MS:
+            return
         quiet = self.clock.ticks_diff(now, self.last_change) >= SAVE_DELAY_MS
         overdue = self.clock.ticks_diff(now, self.first_change) >= MAX_DELAY_MS
         if quiet or overdue:
             self.save()
 
-    def save(self):
-        """Write now (if anything differs from the file). Returns True when the file is current."""
+    def save(self, report=True):
+        """Write now (if anything differs from the file). Returns True when the file is current;
+        on a failure `error` says why (reported here unless the caller reports it)."""
         self.dirty = False
         if self.capture is not None:
             self.values = self.capture()
@@ -359,13 +384,20 @@ class Settings:
         if data == self.saved:
             return True
         if self.fs is None:
+            self.error = "no filesystem"
             return False
         try:
             self._write(data)
         except OSError as e:
-            if self.report is not None:
-                self.report("error: settings not saved (%s)" % e)
+            self.error = "%s" % e
+            if report and self.failed_at is None and self.report is not None:
+                self.report("error: settings not saved (%s); retrying every minute" % e)
+            self.failed_at = self.clock.ticks_ms()
+            self.dirty = True  # keep them pending: a failed save must not be forgotten
             return False
+        if self.failed_at is not None and self.report is not None:
+            self.report("settings saved")
+        self.failed_at = None
         self.saved = data
         self.saves += 1
         return True

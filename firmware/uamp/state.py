@@ -32,6 +32,7 @@ def capture(app, values):
     out["bass_db"] = float(_get(eng, "bass_db", 0.0))
     out["crossfeed"] = float(_get(eng, "crossfeed", 0))
     out["headphone"] = None if app.headphone is None else app.headphone.name
+    out["rate"] = _get(eng, "rate")
     panel = _get(app, "panel")
     if panel is not None:
         out["brightness"] = _get(panel, "brightness")
@@ -81,7 +82,14 @@ def apply(app, values, problems):
         if values["knob_db_s"] is not None:
             _try(problems, "knob speed", _get(panel, "set_knob_limit"), values["knob_db_s"])
 
-    app.user_limit_db = values["limit_db"]
+    limit = values["limit_db"]
+    if limit is not None:
+        try:
+            vol.set_limit(limit)  # the volume's own range check (apply_limit sets the real cap)
+        except ValueError as e:
+            problems.append("settings: limit not restored (%s)" % e)
+            limit = values["limit_db"] = None
+    app.user_limit_db = limit
     board_hp = app.profile.get("headphone")
     if not values["headphones"] and board_hp is not None:
         # First boot (or after reset): the build's own headphone from the board profile.
@@ -114,20 +122,86 @@ def _board_headphone(cfg):
     )
 
 
-def effective_limit(app):
-    """The lowest of: the user's limit, the headphone's safe cap (clip point, max SPL)."""
+def effective_limit(app, gain_db=None):
+    """The lowest of: the user's limit, the headphone's safe cap (clip point, max SPL), for the
+    gain mode in effect or one with `gain_db` of gain."""
+    if gain_db is None:
+        gain_db = mode_gain_db(app)
     cap = app.board_max_db
     if app.user_limit_db is not None:
         cap = min(cap, app.user_limit_db)
     if app.headphone is not None and app.chain is not None:
-        cap = min(cap, headphones.safe_cap_db(app.headphone, app.chain, mode_gain_db(app)))
+        cap = min(cap, headphones.safe_cap_db(app.headphone, app.chain, gain_db))
     return math.floor(cap * 2) / 2  # on the volume's 0.5 dB grid, rounded down
 
 
+def volume_floor(app):
+    """Lowest level the volume can be set to (its floor, on the 0.5 dB grid)."""
+    return -math.floor(-app.volume.min_db * 2) / 2
+
+
+def limit_for_mode(app, gain_db, switching=True):
+    """The volume cap for a gain mode with `gain_db` of gain, maybe below the volume's floor
+    (the volume controller asks in the step that switches modes). switching=True: that mode
+    takes effect, so a cap below the floor holds the amp muted (see apply_limit), one above it
+    ends such a hold; switching=False only asks."""
+    cap = effective_limit(app, gain_db)
+    floor = volume_floor(app)
+    if switching:
+        if cap < floor:
+            _hold(app, cap, floor)
+        else:
+            _release(app)
+    return cap
+
+
 def apply_limit(app):
-    """Push the combined cap to the volume controller (which pulls the level down to it)."""
+    """Push the combined cap to the volume controller (which pulls the level down to it). A cap
+    below the volume's floor is never raised to the floor (that could be louder than the
+    headphone's safe level): the amp is muted and that is reported, until it is reachable."""
     vol = app.volume
-    vol.set_limit(max(vol.min_db, effective_limit(app)))
+    vol.set_limit(max(vol.min_db, limit_for_mode(app, mode_gain_db(app))))
+
+
+def _hold(app, cap, floor):
+    vol = app.volume
+    if not vol.muted:
+        vol.mute(True)
+        app.floor_resume = True  # unmute once the cap is reachable again
+    if getattr(app, "floor_hold", None) is None:
+        name = "-" if app.headphone is None else app.headphone.name
+        text = "headphone %s needs the volume at or below %.1f dB, under its floor %.1f dB"
+        app.floor_hold = text % (name, cap, floor)
+        _report(app, "muted: " + app.floor_hold)
+
+
+def _release(app):
+    if getattr(app, "floor_hold", None) is not None:
+        app.floor_hold = None
+        _report(
+            app,
+            "volume cap reachable again"
+            + (": unmuting" if getattr(app, "floor_resume", False) else ""),
+        )
+
+
+def hold_muted(app):
+    """Each app tick: while the cap is below the floor nothing may unmute (a panel button
+    included); once it is reachable again, unmute if the hold muted it."""
+    vol = app.volume
+    if getattr(app, "floor_hold", None) is not None:
+        if not vol.muted:
+            vol.mute(True)  # before the volume's tick: the unmute is never heard
+            app.floor_resume = True
+    elif getattr(app, "floor_resume", False):
+        app.floor_resume = False
+        vol.mute(False)
+
+
+def _report(app, line):
+    console = getattr(app, "console", None)
+    if console is not None:
+        console.reply(line)
 
 
 def spl_db(app):
@@ -171,5 +245,8 @@ def reset(app):
     app.restore_muted = False
     app.volume.set_db(min(before, app.power_on_db))
     app.settings.values = values
+    rate = app.profile["i2s"]["rate"]
+    if _get(app.engine, "rate", rate) != rate:
+        _try(problems, "sample rate", _get(app, "set_sample_rate"), rate)
     app.settings.changed()
     return problems

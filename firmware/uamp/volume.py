@@ -100,6 +100,10 @@ class Volume:
         self.fault = None
         self.on_fault = None  # called with the description when a fault happens
         self.on_recover = None  # called when unmuting after a fault; may raise OSError
+        # Optional: (mode gain dB, switching) -> the limit for that mode (the app's headphone
+        # SPL cap moves with the mode's gain). Asked with switching=True in the very step that
+        # switches modes, so the new mode's cap is in force before its gain is heard.
+        self.limit_for_mode = None
         self.trims = (0, 0)  # Q15 trims last sent to the engine
         self.levels = (None, None)  # dB commanded per channel (None = silent)
         self.ic_gains = (ic.min_db, ic.min_db)  # analog gains last written to the IC
@@ -191,9 +195,11 @@ class Volume:
         elif self.current_balance != self.balance_db:
             self.current_balance = _toward(self.current_balance, self.balance_db, STEP_DB)
             changed = True
-        if self.wanted_mode != self.mode_index and self.current_db <= self._fits(self.wanted_mode):
-            self._switch_mode()
-            changed = True
+        if self.wanted_mode != self.mode_index and (
+            self.current_db <= self._fits(self.wanted_mode) or self.hardware_muted
+        ):
+            if self._switch_mode():  # while muted nothing is heard: no need to fit first
+                changed = True
         fade = _toward(self.fade_db, -FADE_DEPTH_DB if self.muted else 0.0, FADE_STEP_DB)
         if fade != self.fade_db or self.muted != self.hardware_muted:
             self.fade_db = fade
@@ -215,14 +221,30 @@ class Volume:
     def _fits(self, index):
         """Highest volume, in the current mode, that is still inside mode `index` once the
         switch moves the volume by the difference of the two gains."""
-        mode_cap = grid_floor(min(self.cap_db, self.limit_db, self._mode_max(index)))
+        mode_cap = grid_floor(min(self.cap_db, self._limit(index), self._mode_max(index)))
         return mode_cap + self._gain(index) - self._gain(self.mode_index)
 
+    def _limit(self, index, switching=False):
+        """The limit in force in mode `index` (the current limit without a limit_for_mode); it
+        may lie below the floor (the caller decides)."""
+        if index == self.mode_index or self.limit_for_mode is None:
+            return self.limit_db
+        return min(self.cap_db, self.limit_for_mode(self._gain(index), switching))
+
     def _switch_mode(self):
+        """Switch to the wanted mode, its limit in force in the same step. A limit under the
+        floor waits until the output is muted (the hook mutes it): False, not switched."""
+        limit = self._limit(self.wanted_mode, True)
+        if limit < grid_ceil(self.min_db) and not self.hardware_muted:
+            return False
         shift = self._gain(self.wanted_mode) - self._gain(self.mode_index)
+        self.limit_db = max(self.min_db, limit)
         self.mode_index = self.wanted_mode
         self.current_db -= shift
         self.target_db = self._clamp(self.target_db - shift)
+        if self.hardware_muted:
+            self.current_db = min(self.current_db, self.target_db)  # silent: no ramp needed
+        return True
 
     def _trim_heard(self):
         """The engine plays the trim last sent, near enough. There is no time-out: an engine

@@ -449,7 +449,9 @@ class I2S:
         self.dropped = 0
 
     def readinto(self, buf):
-        """RX: the next bytes of `rx_source` (looping), or zeros without one."""
+        """RX: the next bytes of `rx_source` (looping), or zeros without one. With an irq
+        handler set (non-blocking mode) the handler runs when the read is complete, which here
+        is at once."""
         src = self.rx_source
         for i in range(len(buf)):
             if src:
@@ -457,6 +459,8 @@ class I2S:
                 self._rx_pos = (self._rx_pos + 1) % len(src)
             else:
                 buf[i] = 0
+        if self.mode == I2S.RX and self.handler is not None:
+            self.handler(self)
         return len(buf)
 
     def deinit(self):

@@ -14,8 +14,10 @@ the engine runs the viper kernel.
 
 Block (words): 0-9 b0h b0l b1h b1l b2h b2l a1h a1l a2h a2l (a's negated, h = c >> 14,
 l = c & 0x3FFF), 10-17 x1h x1l x2h x2l y1h y1l y2h y2l, 18 e1, 19 e2, 20-21 unused,
-22 clamp limit, 23 scratch (end address).
+22 clamp limit, 23 unused. r12 (scratch in the ARM calling convention) holds the end address.
 """
+
+from array import array
 
 import micropython
 
@@ -30,20 +32,16 @@ def biquad_m0(r0, r1, r2):
     # value simply overwrites the oldest and no history is copied.
     lsl(r1, r1, 3)
     add(r1, r1, r0)
-    str(r1, [r2, 92])
+    mov(r12, r1)
     label(loop)
     # --- sample a: x1 at 40, x2 at 48, y1 at 56, y2 at 64 (bytes) ---
-    mov(r6, 0)
-    mov(r7, 0)
-    # b1 * x1
+    # b1 * x1 (the first term sets h and m)
     ldr(r4, [r2, 40])
     ldr(r5, [r2, 44])
-    ldr(r3, [r2, 8])
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
+    ldr(r6, [r2, 8])
+    mov(r7, r6)
+    mul(r6, r5)
+    mul(r7, r4)
     ldr(r3, [r2, 12])
     mov(r1, r3)
     mul(r1, r4)
@@ -151,17 +149,13 @@ def biquad_m0(r0, r1, r2):
     str(r3, [r2, 68])
     add(r0, 8)
     # --- sample b: x1 at 48, x2 at 40, y1 at 64, y2 at 56 (bytes) ---
-    mov(r6, 0)
-    mov(r7, 0)
-    # b1 * x1
+    # b1 * x1 (the first term sets h and m)
     ldr(r4, [r2, 48])
     ldr(r5, [r2, 52])
-    ldr(r3, [r2, 8])
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
+    ldr(r6, [r2, 8])
+    mov(r7, r6)
+    mul(r6, r5)
+    mul(r7, r4)
     ldr(r3, [r2, 12])
     mov(r1, r3)
     mul(r1, r4)
@@ -268,7 +262,7 @@ def biquad_m0(r0, r1, r2):
     lsr(r3, r3, 18)
     str(r3, [r2, 60])
     add(r0, 8)
-    ldr(r1, [r2, 92])
+    mov(r1, r12)
     cmp(r0, r1)
     bge(done)
     b(loop)
@@ -319,12 +313,104 @@ def unpack_block(blk: ptr32, state: ptr32, slot: int, ch: int):
     state[s + 5] = blk[19]
 
 
-def run_cascade(kernel, work_address, blk, frames, coefs, state, order, count):
-    """biquad_run's job done with the Thumb kernel: each active section, each channel.
-    Allocates nothing (the block is preallocated, the address is a small int)."""
+def run_channel(kernel, work_address, blk, frames, coefs, state, order, count, ch):
+    """Every active section of one channel with the Thumb kernel. The channels share no
+    state, so each can run on its own core, each with its own block."""
     for k in range(count):
         slot = order[k]
-        for ch in range(2):
-            pack_block(blk, coefs, state, slot, ch)
-            kernel(work_address + 4 * ch, frames, blk)
-            unpack_block(blk, state, slot, ch)
+        pack_block(blk, coefs, state, slot, ch)
+        kernel(work_address + 4 * ch, frames, blk)
+        unpack_block(blk, state, slot, ch)
+
+
+def run_cascade(kernel, work_address, blk, frames, coefs, state, order, count):
+    """biquad_run's job done with the Thumb kernel: each channel, each active section.
+    Allocates nothing (the block is preallocated, the address is a small int)."""
+    for ch in range(2):
+        run_channel(kernel, work_address, blk, frames, coefs, state, order, count, ch)
+
+
+class TwoCores:
+    """The cascade split over the RP2040's two cores: the right channel on core 1 (a
+    `_thread`, which the rp2 port runs without a GIL), the left on the caller's core, so a
+    buffer takes about half the time. Two locks hand the buffer over and back; nothing
+    allocates per buffer. `start_thread` is `_thread.start_new_thread` (a parameter so the
+    host tests can run the same hand-over with CPython threads)."""
+
+    def __init__(self, kernel, work_address, coefs, state, order, allocate_lock, start_thread):
+        self.kernel = kernel
+        self.work_address = work_address
+        self.coefs = coefs
+        self.state = state
+        self.order = order
+        self.blk = array("i", bytes(4 * BLOCK_WORDS))  # core 1's own block
+        self.frames = 0
+        self.count = 0
+        self.running = True
+        self.go = allocate_lock()
+        self.done = allocate_lock()
+        self.go.acquire()
+        self.done.acquire()
+        start_thread(self._core1, ())
+
+    def _core1(self):
+        while True:
+            self.go.acquire()
+            if not self.running:
+                break
+            run_channel(
+                self.kernel,
+                self.work_address,
+                self.blk,
+                self.frames,
+                self.coefs,
+                self.state,
+                self.order,
+                self.count,
+                1,
+            )
+            self.done.release()
+
+    def run(self, blk, frames, count):
+        """Both channels of one buffer: same result as run_cascade."""
+        self.frames = frames
+        self.count = count
+        self.go.release()
+        run_channel(
+            self.kernel,
+            self.work_address,
+            blk,
+            frames,
+            self.coefs,
+            self.state,
+            self.order,
+            count,
+            0,
+        )
+        self.done.acquire()
+
+    def stop(self):
+        self.running = False
+        self.go.release()
+
+
+def two_cores(kernel, work_address, coefs, state, order):
+    """A TwoCores on RP2040 when `_thread` can start core 1, else None (one core)."""
+    import sys
+
+    if sys.platform != "rp2":
+        return None
+    try:
+        import _thread
+
+        return TwoCores(
+            kernel,
+            work_address,
+            coefs,
+            state,
+            order,
+            _thread.allocate_lock,
+            _thread.start_new_thread,
+        )
+    except Exception:  # noqa: BLE001 - no _thread in this firmware, or core 1 busy: one core
+        return None

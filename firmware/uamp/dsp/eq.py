@@ -6,7 +6,6 @@ boost of the whole response, so a boosted EQ never clips a full-scale input). An
 raises ValueError before anything is changed.
 """
 
-import math
 from array import array
 
 from uamp.dsp import biquad
@@ -108,7 +107,3 @@ class EqSettings:
         if not -12 <= gain_db <= 12:
             raise ValueError("EQ gain must be between -12 and +12 dB")
         return (kind, freq_hz, float(gain_db), q)
-
-
-def db(value):
-    return 20 * math.log10(value) if value > 0 else -200.0

@@ -114,15 +114,29 @@ def parse_header(stream, rate):
 
 
 class I2SInput:
-    """Pass-through of an I2S receiver (S/PDIF or Bluetooth module): 32-bit stereo words."""
+    """Pass-through of an I2S receiver (S/PDIF or Bluetooth module): 32-bit stereo words.
+
+    The port runs non-blocking (an irq handler is set), so a receiver without clock or lock
+    never stalls the output: each buffer converts what the previous read brought, one buffer
+    late, or plays silence when that read has not finished; never stale or partial data."""
 
     def __init__(self, port, frames):
         self.port = port
         self.raw = bytearray(frames * 8)
+        self.fresh = False
+        self._on_read = self._read_done  # bound once: binding allocates
+        port.irq(self._on_read)
+
+    def _read_done(self, _port):
+        self.fresh = True
 
     def rewind(self):
         pass
 
     def fill(self, buf, frames):
-        self.port.readinto(self.raw)
-        pcm_to_q23(buf, self.raw, frames, 4, 2)
+        if self.fresh:
+            pcm_to_q23(buf, self.raw, frames, 4, 2)
+        else:
+            _zero_bytes(buf, 0, frames * 8)
+        self.fresh = False
+        self.port.readinto(self.raw)  # returns at once; _read_done runs when it is complete

@@ -1,0 +1,139 @@
+"""What a first-time user met in the host tools (QA pass): the front panel's keys, its console
+pane, the virtual board's --link, analyze.py on a bad capture, and `make help`."""
+
+SKIP_ON_MICROPYTHON = "drives curses, subprocesses and numpy from CPython"
+
+import os  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import wave  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import panel_view  # noqa: E402
+import vboard  # noqa: E402
+from test_vboard_sim import Terminal  # noqa: E402
+
+
+def test_sim_ctrl_c_reaches_the_board_and_ctrl_q_quits():
+    # curses' cbreak mode left ISIG and IXON on: Ctrl-C killed the whole sim with SIGINT and
+    # Ctrl-Q was swallowed as XON, so the documented keys did nothing useful
+    term = Terminal()
+    try:
+        term.wait_for("uamp ready")
+        os.write(term.fd, b"\x03")
+        term.wait_for(">>>")  # the firmware stopped; the board's friendly REPL answers
+        os.write(term.fd, b"\x11")  # Ctrl-Q
+    finally:
+        status = term.close()
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert b"sim: stopped cleanly" in term.tail
+
+
+def test_console_pane_wraps_long_lines_instead_of_cutting_them():
+    view = panel_view.PanelView("pico-pcm5102a-pga2311", {"volume": {"type": "pga2311"}})
+    answer = '{"volume_db": -30.0, ' + ", ".join('"k%d": %d' % (i, i) for i in range(30)) + "}"
+    view.console.feed("> status --json\r\n" + answer + "\r\n> ")
+    width = 60
+    lines = view.render(width, 60)
+    assert all(len(line) <= width for line in lines)
+    shown = "".join(line for line in lines if not line.startswith("─"))
+    assert answer in shown  # every character of the answer is on screen
+
+
+def test_vboard_link_never_replaces_a_real_file(tmp_path):
+    precious = tmp_path / "notes.txt"
+    precious.write_text("mine")
+    board = vboard.VirtualBoard(flash=tmp_path / "flash", link=precious)
+    try:
+        board.start()
+        raise AssertionError("a regular file was accepted as --link")
+    except ValueError as e:
+        assert "not a symlink" in str(e)
+    assert precious.read_text() == "mine"
+
+
+def test_vboard_stop_leaves_a_link_another_board_now_owns(tmp_path):
+    link = tmp_path / "tty"
+    first = vboard.VirtualBoard(flash=tmp_path / "a", link=link).start()
+    second = vboard.VirtualBoard(flash=tmp_path / "b", link=link).start()
+    try:
+        first.stop()  # e.g. an old `make vboard` ended after a new one took the same LINK
+        assert link.is_symlink() and os.readlink(link) == second.tty
+    finally:
+        first.stop()
+        second.stop()
+    assert not link.is_symlink()
+
+
+def analyze(*args):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "analyze.py"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_analyze_thd_says_what_is_wrong_with_a_capture(tmp_path):
+    code, out = analyze("thd", tmp_path / "missing.wav")
+    assert code == 2 and "Traceback" not in out and "cannot read" in out
+    text = tmp_path / "notes.wav"
+    text.write_text("not audio")
+    code, out = analyze("thd", text)
+    assert code == 2 and "Traceback" not in out and "RIFF" in out
+    silent = tmp_path / "muted.wav"  # what build/sim.wav holds after a muted session
+    with wave.open(str(silent), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(48000)
+        w.writeframes(bytes(4 * 48000))
+    code, out = analyze("thd", silent)
+    assert code == 1 and "no signal" in out and "nan" not in out
+
+
+def test_make_help_lists_every_target():
+    makefile = (ROOT / "Makefile").read_text()
+    phony = re.search(r"^\.PHONY:(.*)$", makefile, re.M).group(1).split()
+    out = subprocess.run(
+        ["make", "--no-print-directory", "-s", "help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout
+    missing = [t for t in phony if t != "help" and not re.search(r"\b%s\b" % t, out)]
+    assert not missing, "make help does not mention: %s" % missing
+    for board in (ROOT / "boards").glob("*.json"):
+        assert board.stem in out
+
+
+def test_deploy_of_a_profile_the_board_does_not_have_fails_at_once(tmp_path):
+    # main.py answers a silent chip with one "uamp not started:" line and the REPL; deploy used
+    # to wait out its 20 s for a ready line that could not come, then blame the timeout
+    import mpy_build
+    from test_deploy import make_deploy
+
+    flash, link = tmp_path / "flash", tmp_path / "tty"
+    assert not mpy_build.build("x64", tmp_path / "mpy")
+    shutil.copytree(tmp_path / "mpy" / "x64" / "uamp", flash / "uamp")  # hashes match: no copy
+    with vboard.VirtualBoard(board="pico-pcm5102a-pga2311", flash=flash, link=link):
+        code, out = make_deploy("esp32-pcm5122-tpa6130a2", link)  # its DAC is not on this board
+    assert code != 0 and "deploy: the firmware failed to start" in out
+    assert "uamp not started: dac pcm5122 does not answer" in out and "within 20 s" not in out
+
+
+def test_recommend_names_the_profiles_for_a_mistyped_board():
+    import recommend
+
+    try:
+        recommend.main(["--board", "pico-pcm5102a", "--ohm", "32", "--sens", "100"])
+        raise AssertionError("a missing profile was accepted")
+    except SystemExit as e:
+        message = str(e.code)
+    assert "cannot read" in message and "pico-pcm5102a-pga2311" in message.splitlines()[-1]
