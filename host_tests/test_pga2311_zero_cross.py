@@ -160,3 +160,26 @@ def test_a_board_playing_a_tone_applies_every_knob_step_at_a_crossing():
     )
     assert chip.timeouts_applied == timeouts and chip.crossings_applied - crossings >= 12
     assert 1 <= longest <= 2  # a word waits for the next ms played: a 1 kHz tone rises in it
+
+
+def test_a_gain_relay_switch_moves_the_chip_at_once_then_zero_cross_is_back_on():
+    # The relay adds its gain the instant it closes: a chip change left waiting for a zero
+    # crossing would leave the output that much too loud (found by test_console_limits).
+    from chip_rigs import RecordingEngine, relay_pin
+
+    from uamp.volume import Volume
+
+    world, chip, driver, port = _rig()
+    relay = relay_pin(world)
+    volume = Volume(driver, RecordingEngine(), 0.0, (("low", 0.0), ("high", 10.0)), relay)
+    volume.mute(False)
+    volume.set_db(-20.0)
+    for _ in range(200):
+        volume.tick()
+        _ms(world, port, 10)
+    assert chip.gain_db(0) == -20.0 and chip.zero_cross_enabled()
+    volume.set_gain_mode("high")
+    volume.tick()  # no time passes, nothing played: the change cannot have waited
+    assert relay.value() == 1
+    assert chip.gain_db(0) == chip.gain_db(1) == -30.0 and chip.pending == [None, None]
+    assert chip.zero_cross_enabled()

@@ -95,9 +95,10 @@ class PGA2311Model:
             ch += 1
 
     def _input_heard(self, port, data, start, end):
-        """Frames the DAC just played (bytes data[start:end], or silence when data is None): look for positive-going crossings
-        on the channels with a change pending, and keep each channel's last sign. May run inside
-        the firmware's audio callback with the heap locked: plain loops, nothing allocated."""
+        """Frames the DAC just played (bytes data[start:end]; data None is silence): look for
+        positive-going crossings on the channels with a change pending, and keep each channel's
+        last sign. May run inside the firmware's audio callback with the heap locked: plain
+        loops, nothing allocated."""
         if self.pending[0] is not None or self.pending[1] is not None:
             self._settle()
         width = port.bits // 8
