@@ -57,8 +57,7 @@ def test_friendly_repl_ctrl_c_and_soft_reboot(tmp_path):
         term = Client(link)
         try:
             term.expect("main.py ran\r\n")
-            term.write("\x03")  # interrupt main.py, like a board
-            out = term.expect(">>> ")
+            out = term.interrupt()  # interrupt main.py, like a board
             assert "KeyboardInterrupt" in out and "MicroPython v" in out
             term.write("6 * 7\r")
             assert term.expect(">>> ").endswith("42\r\n>>> ")
@@ -72,8 +71,7 @@ def test_friendly_repl_ctrl_c_and_soft_reboot(tmp_path):
             term.write("\x04")  # soft reboot: fresh interpreter, boot.py then main.py
             out = term.expect("main.py ran\r\n")
             assert "MPY: soft reboot\r\n" in out and "boot.py ran" in out
-            term.write("\x03")
-            term.expect(">>> ")
+            term.interrupt()
             term.write("x\r")
             assert "NameError" in term.expect(">>> ")  # nothing survived the reboot
         finally:
@@ -135,8 +133,7 @@ def test_knob_stimulus_and_wav(tmp_path):
             wait_for_panel(panels, '"gain_db": [-28.0')
             term.write("vol\r")
             term.expect("vol -28.0 dB")  # the firmware counted the detents
-            term.write("\x03")  # to the REPL: the pin the stimulus drove reads high
-            term.expect(">>> ")
+            term.interrupt()  # to the REPL: the pin the stimulus drove reads high
             term.write("import machine; machine.Pin(26, machine.Pin.IN).value()\r")
             assert term.expect(">>> ").endswith("\r\n1\r\n>>> ")
         finally:

@@ -26,6 +26,21 @@ class Client:
             self.seen += self.link.read(4096)
         raise AssertionError("no %r within %.0f s; got %r" % (marker, timeout or 0, self.seen))
 
+    def interrupt(self, marker=">>> ", tries=4, wait=5.0):
+        """Ctrl-C until `marker` shows; returns all output up to it. A board can drop a Ctrl-C
+        that lands inside a scheduled callback (mpremote sends two for the same reason)."""
+        seen = ""
+        for attempt in range(tries):
+            self.write("\x03")
+            try:
+                return seen + self.expect(marker, wait)
+            except AssertionError:
+                if attempt == tries - 1:
+                    raise
+                seen += self.seen.decode(errors="replace")
+                self.seen = b""
+        return seen
+
     def read_exact(self, n):
         deadline = time.monotonic() + self.timeout
         while len(self.seen) < n and time.monotonic() < deadline:
