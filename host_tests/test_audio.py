@@ -300,3 +300,46 @@ def test_rp2040_two_core_path_allocates_nothing():
         cores.stop()
     assert _channel_calls[0] == _channel_calls[1] == 50 * engine.active
     assert cores.frames == FRAMES and cores.count == engine.active  # set only by cores.run
+
+
+_failing = [0]
+
+
+def _kernel_failing_on_core1(address, frames, blk):
+    ch = (address - 0x20001000) // 4
+    if ch == 1 and _failing[0]:
+        _failing[0] = 0
+        raise RuntimeError("core 1 fault")
+    _channel_calls[ch] += 1
+
+
+def test_two_cores_fall_back_to_one_when_core1_fails():
+    """An error on core 1 never leaves the callback waiting: from then on both channels run
+    on the caller's core."""
+    import _thread
+
+    from uamp.dsp import biquad_m0
+
+    coefs = array("i", bytes(4 * 5 * 2))
+    state = array("i", bytes(4 * 6 * 2 * 2))
+    blk = array("i", bytes(4 * biquad_m0.BLOCK_WORDS))
+    order = bytearray([0, 1])
+    cores = biquad_m0.TwoCores(
+        _kernel_failing_on_core1,
+        0x20001000,
+        coefs,
+        state,
+        order,
+        _thread.allocate_lock,
+        _thread.start_new_thread,
+    )
+    _channel_calls[0] = _channel_calls[1] = 0
+    try:
+        cores.run(blk, 4, 2)
+        _failing[0] = 1
+        cores.run(blk, 4, 2)  # core 1 fails on its first section
+        assert not cores.running
+        cores.run(blk, 4, 2)
+    finally:
+        cores.stop()
+    assert _channel_calls == [6, 4]

@@ -3,6 +3,7 @@ pane, the virtual board's --link, analyze.py on a bad capture, and `make help`."
 
 SKIP_ON_MICROPYTHON = "drives curses, subprocesses and numpy from CPython"
 
+import json  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
@@ -137,3 +138,22 @@ def test_recommend_names_the_profiles_for_a_mistyped_board():
     except SystemExit as e:
         message = str(e.code)
     assert "cannot read" in message and "pico-pcm5102a-pga2311" in message.splitlines()[-1]
+
+
+def test_an_80x24_terminal_still_shows_the_console_and_the_prompt():
+    # the full layout needs 100 x 37: in the default terminal size the console, the key help
+    # and the line being typed were all below the bottom edge, so people typed blind
+    profile = json.loads((ROOT / "boards" / "pico-pcm5102a-pga2311.json").read_text())
+    view = panel_view.PanelView("pico-pcm5102a-pga2311", profile)
+    view.update(
+        json.dumps({"gain_db": [-30.0, -30.0], "amp": 1, "dac_muted": 0, "peaks": [9000, 9000]})
+    )
+    view.console.feed("> status\r\nvol -30.0 dB (max 0.0)  mute off\r\n> ")
+    view.typed = "vol -2"
+    lines = view.render(80, 24)
+    assert len(lines) <= 24 and all(len(line) <= 80 for line in lines)
+    text = "\n".join(lines)
+    assert "vol -30.0 dB (max 0.0)" in text and lines[-1] == "> vol -2"
+    assert "PGA2311 L -30.0 dB" in text and "F10" in text
+    facts = next(i for i, line in enumerate(lines) if line.startswith("PGA2311"))
+    assert facts >= 16  # every OLED row (64 pixels / 4) is still above the facts

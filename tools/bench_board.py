@@ -67,9 +67,17 @@ def main() -> int:
     exe = Path(sys.executable).parent / "mpremote"
     cmd = [str(exe) if exe.exists() else "mpremote", "connect", args.port]
     cmd += ["exec", ON_BOARD % args.repeat]
-    print(f"bench-board on {args.port}: {args.repeat} buffers per configuration")
-    result = subprocess.run(cmd, timeout=300)
+    print(f"bench-board on {args.port}: {args.repeat} buffers per configuration", flush=True)
+    for attempt in (1, 2):
+        result = subprocess.run(cmd, timeout=300, capture_output=True, text=True)
+        # mpremote's Ctrl-C stops the firmware, whose way out (mute, settings save) can outlast
+        # mpremote's wait for the raw REPL on a busy host; the board is at its REPL by then
+        if attempt == 1 and "could not enter raw repl" in result.stderr:
+            continue
+        break
+    print(result.stdout, end="")
     if result.returncode != 0:
+        print(result.stderr, end="", file=sys.stderr)
         print("bench-board: failed; is uamp deployed (make deploy)?", file=sys.stderr)
     return result.returncode
 

@@ -63,6 +63,10 @@ def mpremote_exe() -> str:
 def mpremote(port: str, *args: str, capture: bool = False) -> str:
     cmd = [mpremote_exe(), "connect", port, *args]
     result = subprocess.run(cmd, capture_output=capture, text=True, timeout=120)
+    if capture and "could not enter raw repl" in result.stderr:
+        # the first contact stops the firmware, whose way out (mute, settings save) can outlast
+        # mpremote's wait for the raw REPL on a busy host; the board is at its REPL now
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
         detail = (result.stderr or result.stdout or "").strip() if capture else ""
         raise DeployError(f"mpremote {' '.join(args[:2])} failed on {port}. {detail}".strip())

@@ -172,6 +172,25 @@ class PanelView:
         lines.append(f"MCU late by {s.get('lag_ms', 0)} ms at most")
         return lines + [""] + KEYS
 
+    def compact_facts(self, width: int) -> list[str]:
+        """Two lines of facts for a terminal too small for the full block (80x24)."""
+        s = self.state
+        if not s:
+            return ["booting...", "F10 quits"]
+        vol = self.profile["volume"]["type"].upper()
+        if "gain_db" in s:
+            left, right = s["gain_db"]
+            first = f"{vol} L {show_db(left)} R {show_db(right)}"
+        else:
+            first = f"{vol} (digital)"
+        amp, dac = s.get("amp"), s.get("dac_muted")
+        first += "  amp " + ("on" if amp else "off" if amp is not None else "n/a")
+        first += "  DAC " + ("muted" if dac else "playing" if dac is not None else "?")
+        peaks = [dbfs(p) for p in s.get("peaks", [0, 0])]
+        levels = " ".join("-inf" if p is None else f"{p:.1f}" for p in peaks)
+        second = f"out {levels} dBFS  late {s.get('lag_ms', 0)} ms  <- -> Tab F1-F8  F10 quits"
+        return [first[:width], second[:width]]
+
     def render(self, width: int, height: int) -> list[str]:
         oled = self.oled_block()
         oled_w = max(len(line) for line in oled)
@@ -184,8 +203,14 @@ class PanelView:
                 top.append(left.ljust(oled_w) + "  " + right)
         else:
             top = oled + self.facts_block(width)
+        if height - len(top) - 3 < 3:
+            # too short for the full layout (an 80x24 terminal): the console must stay on
+            # screen, so the OLED loses its frame and the facts shrink to two lines
+            top = [line[1:-1] for line in oled[1:-1]] + self.compact_facts(width - 1)
         room = max(3, height - len(top) - 3)
         rule = "─ serial console " + "─" * max(0, width - 17)
         bottom = [rule] + self.console.tail(room, width - 1) + [self.note, "> " + self.typed]
         lines = [line[:width] for line in top + bottom]
-        return lines[:height] if len(lines) > height else lines
+        if len(lines) > height:  # the prompt is the last thing to lose
+            lines = lines[: max(0, height - 2)] + lines[-2:]
+        return lines[:height]

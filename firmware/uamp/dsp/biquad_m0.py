@@ -33,6 +33,19 @@ def biquad_m0(r0, r1, r2):
     lsl(r1, r1, 3)
     add(r1, r1, r0)
     mov(r12, r1)
+    b(loop)
+    label(clamp_a)  # out of line: y clamped to +-LIMIT
+    ldr(r3, [r2, 88])
+    cmp(r7, r3)
+    ble(below_a)
+    mov(r7, r3)
+    label(below_a)
+    neg(r3, r3)
+    cmp(r7, r3)
+    bge(above_a)
+    mov(r7, r3)
+    label(above_a)
+    b(clamped_a)
     label(loop)
     # --- sample a: x1 at 40, x2 at 48, y1 at 56, y2 at 64 (bytes) ---
     # b1 * x1 (the first term sets h and m)
@@ -123,24 +136,21 @@ def biquad_m0(r0, r1, r2):
     add(r6, r6, r3)
     add(r6, r6, r3)
     sub(r6, r6, r4)
-    str(r3, [r2, 76])
     lsl(r4, r6, 20)
     lsr(r4, r4, 20)
-    str(r4, [r2, 72])
+    str(r4, [r2, 76])  # e replaces e2
     # y = (h << 2) + (m >> 12), clamped to +-LIMIT
     lsl(r7, r7, 2)
     asr(r6, r6, 12)
     add(r7, r7, r6)
-    ldr(r3, [r2, 88])
-    cmp(r7, r3)
-    ble(below_a)
-    mov(r7, r3)
-    label(below_a)
-    neg(r3, r3)
-    cmp(r7, r3)
-    bge(above_a)
-    mov(r7, r3)
-    label(above_a)
+    # in range (|y| <= LIMIT) when y - (y < 0) fits 27 bits: no load, no taken branch
+    asr(r3, r7, 31)
+    add(r3, r3, r7)
+    lsl(r1, r3, 5)
+    asr(r1, r1, 5)
+    cmp(r1, r3)
+    bne(clamp_a)
+    label(clamped_a)
     str(r7, [r0, 0])
     asr(r3, r7, 14)  # y replaces y2
     str(r3, [r2, 64])
@@ -232,29 +242,26 @@ def biquad_m0(r0, r1, r2):
     str(r4, [r2, 40])  # x replaces x2, which is no longer needed
     str(r5, [r2, 44])
     # error feedback: m += 2*e1 - e2; e2 = e1; e1 = m & 0xFFF
-    ldr(r3, [r2, 72])
-    ldr(r4, [r2, 76])
+    ldr(r3, [r2, 76])
+    ldr(r4, [r2, 72])
     add(r6, r6, r3)
     add(r6, r6, r3)
     sub(r6, r6, r4)
-    str(r3, [r2, 76])
     lsl(r4, r6, 20)
     lsr(r4, r4, 20)
-    str(r4, [r2, 72])
+    str(r4, [r2, 72])  # e replaces e2
     # y = (h << 2) + (m >> 12), clamped to +-LIMIT
     lsl(r7, r7, 2)
     asr(r6, r6, 12)
     add(r7, r7, r6)
-    ldr(r3, [r2, 88])
-    cmp(r7, r3)
-    ble(below_b)
-    mov(r7, r3)
-    label(below_b)
-    neg(r3, r3)
-    cmp(r7, r3)
-    bge(above_b)
-    mov(r7, r3)
-    label(above_b)
+    # in range (|y| <= LIMIT) when y - (y < 0) fits 27 bits: no load, no taken branch
+    asr(r3, r7, 31)
+    add(r3, r3, r7)
+    lsl(r1, r3, 5)
+    asr(r1, r1, 5)
+    cmp(r1, r3)
+    bne(clamp_b)
+    label(clamped_b)
     str(r7, [r0, 0])
     asr(r3, r7, 14)  # y replaces y2
     str(r3, [r2, 56])
@@ -266,6 +273,18 @@ def biquad_m0(r0, r1, r2):
     cmp(r0, r1)
     bge(done)
     b(loop)
+    label(clamp_b)  # out of line: y clamped to +-LIMIT
+    ldr(r3, [r2, 88])
+    cmp(r7, r3)
+    ble(below_b)
+    mov(r7, r3)
+    label(below_b)
+    neg(r3, r3)
+    cmp(r7, r3)
+    bge(above_b)
+    mov(r7, r3)
+    label(above_b)
+    b(clamped_b)
     label(done)
 """
 
@@ -286,17 +305,37 @@ def load():
 
 @micropython.viper
 def pack_block(blk: ptr32, coefs: ptr32, state: ptr32, slot: int, ch: int):
-    """Coefficients of `slot` and its state for channel `ch` into the block, split."""
+    """Coefficients of `slot` and its state for channel `ch` into the block, split (v wrapped
+    to 30 bits, then v >> 14 and v & 0x3FFF). Unrolled: the loop form took twice the cycles."""
     c = slot * 5
-    for k in range(5):
-        v = ((coefs[c + k] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
-        blk[2 * k] = v >> 14
-        blk[2 * k + 1] = v & 0x3FFF
     s = (slot * 2 + ch) * 6
-    for k in range(4):
-        v = ((state[s + k] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
-        blk[10 + 2 * k] = v >> 14
-        blk[11 + 2 * k] = v & 0x3FFF
+    v = ((coefs[c] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+    blk[0] = v >> 14
+    blk[1] = v & 0x3FFF
+    v = ((coefs[c + 1] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+    blk[2] = v >> 14
+    blk[3] = v & 0x3FFF
+    v = ((coefs[c + 2] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+    blk[4] = v >> 14
+    blk[5] = v & 0x3FFF
+    v = ((coefs[c + 3] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+    blk[6] = v >> 14
+    blk[7] = v & 0x3FFF
+    v = ((coefs[c + 4] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+    blk[8] = v >> 14
+    blk[9] = v & 0x3FFF
+    v = ((state[s] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+    blk[10] = v >> 14
+    blk[11] = v & 0x3FFF
+    v = ((state[s + 1] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+    blk[12] = v >> 14
+    blk[13] = v & 0x3FFF
+    v = ((state[s + 2] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+    blk[14] = v >> 14
+    blk[15] = v & 0x3FFF
+    v = ((state[s + 3] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+    blk[16] = v >> 14
+    blk[17] = v & 0x3FFF
     blk[18] = state[s + 4]
     blk[19] = state[s + 5]
     blk[22] = 0x3FFFFFF
@@ -304,11 +343,16 @@ def pack_block(blk: ptr32, coefs: ptr32, state: ptr32, slot: int, ch: int):
 
 @micropython.viper
 def unpack_block(blk: ptr32, state: ptr32, slot: int, ch: int):
-    """The block's state back into the cascade's state array."""
+    """The block's state back into the cascade's state array (unrolled, as pack_block)."""
     s = (slot * 2 + ch) * 6
-    for k in range(4):
-        hi = ((blk[10 + 2 * k] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
-        state[s + k] = (hi << 14) + blk[11 + 2 * k]
+    hi = ((blk[10] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+    state[s] = (hi << 14) + blk[11]
+    hi = ((blk[12] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+    state[s + 1] = (hi << 14) + blk[13]
+    hi = ((blk[14] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+    state[s + 2] = (hi << 14) + blk[15]
+    hi = ((blk[16] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+    state[s + 3] = (hi << 14) + blk[17]
     state[s + 4] = blk[18]
     state[s + 5] = blk[19]
 
@@ -358,21 +402,36 @@ class TwoCores:
             self.go.acquire()
             if not self.running:
                 break
-            run_channel(
-                self.kernel,
-                self.work_address,
-                self.blk,
-                self.frames,
-                self.coefs,
-                self.state,
-                self.order,
-                self.count,
-                1,
-            )
+            try:
+                run_channel(
+                    self.kernel,
+                    self.work_address,
+                    self.blk,
+                    self.frames,
+                    self.coefs,
+                    self.state,
+                    self.order,
+                    self.count,
+                    1,
+                )
+            except Exception:  # noqa: BLE001 - never leave core 0 waiting: one core from now on
+                self.running = False
             self.done.release()
 
     def run(self, blk, frames, count):
         """Both channels of one buffer: same result as run_cascade."""
+        if not self.running:  # core 1 failed: both channels here
+            run_cascade(
+                self.kernel,
+                self.work_address,
+                blk,
+                frames,
+                self.coefs,
+                self.state,
+                self.order,
+                count,
+            )
+            return
         self.frames = frames
         self.count = count
         self.go.release()
