@@ -11,8 +11,8 @@ its mix, and an input switch fades out, swaps and fades in. Settings are validat
 published to the callback in one reference assignment, so a bad value changes nothing.
 
 On RP2040 the biquad, gain, crossfeed and 16-bit output stages run as hand-written Thumb
-(uamp/dsp/biquad_m0.py, stages_m0.py): same integer math, about 4x fewer cycles. There the EQ
-is also split by channel over both cores (biquad_m0.TwoCores): the right channel on core 1.
+(uamp/dsp/biquad_m0.py, stages_m0.py): same integer math, about 4x fewer cycles. With
+SECOND_CORE the EQ is also split by channel over both cores (biquad_m0.TwoCores).
 """
 
 import math
@@ -22,6 +22,10 @@ from uamp.dsp import biquad, biquad_m0, crossfeed, eq, output, stages_m0, tone
 from uamp.dsp.gain import GAIN_ONE, UNITY, gain_ramp
 from uamp.dsp.pcm import I2SInput, WavSource
 
+# Split the EQ over both RP2040 cores (biquad_m0.TwoCores): models at 899 instead of 1559
+# cycles/frame (`make bench`), but it has run only on the emulator and host threads, never on a
+# board (lock hand-over cost, core 1 paused by flash writes). Off until someone measures it there.
+SECOND_CORE = False
 FRAMES = 256  # frames per buffer: 5.3 ms at 48 kHz
 TONE_HZ = 1000
 TONE_DBFS = -6.0
@@ -99,9 +103,10 @@ class AudioEngine:
             self._work_address = uctypes.addressof(self.work)
             self._block = array("i", bytes(4 * biquad_m0.BLOCK_WORDS))
             # the right channel's sections on core 1 when _thread can start it (half the time)
-            self._two_cores = biquad_m0.two_cores(
-                self._thumb, self._work_address, self.coefs, self.eq_state, self.order
-            )
+            if SECOND_CORE:
+                self._two_cores = biquad_m0.two_cores(
+                    self._thumb, self._work_address, self.coefs, self.eq_state, self.order
+                )
         # crossfeed
         self.crossfeed = 0
         self.xf = array("i", [0, 0, crossfeed.lowpass_k(700, rate), 0, 0, 0])  # +1: Thumb scratch

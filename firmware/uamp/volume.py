@@ -340,14 +340,24 @@ class Volume:
                 self.waiting = True
                 return
             self.levels = (relay_db + ic_left + trim_left, relay_db + ic_right + trim_right)
-        if relay_db < old_relay:
-            self.relay(0)  # less analog gain first
-            self.relay_db = relay_db
-        self.ic.set_gain_db(ic_left, ic_right)
-        self.ic_gains = (ic_left, ic_right)
-        if relay_db > old_relay:
-            self.relay(1)
-            self.relay_db = relay_db
+        # With a relay switch the IC must move in the same instant: an IC that waits for a zero
+        # crossing (PGA2311 ZCEN) would leave the relay's gain uncompensated meanwhile (12 dB
+        # over the cap for up to 16 ms), so its wait is off for this one write.
+        in_step = relay_db != old_relay and hasattr(self.ic, "zero_cross")
+        if in_step:
+            self.ic.zero_cross(False)
+        try:
+            if relay_db < old_relay:
+                self.relay(0)  # less analog gain first
+                self.relay_db = relay_db
+            self.ic.set_gain_db(ic_left, ic_right)
+            self.ic_gains = (ic_left, ic_right)
+            if relay_db > old_relay:
+                self.relay(1)
+                self.relay_db = relay_db
+        finally:
+            if in_step:
+                self.ic.zero_cross(True)
         if muting:
             return
         if not louder:

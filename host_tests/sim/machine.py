@@ -71,6 +71,10 @@ class World:
         self.i2c_buses = {}
         self.i2s_ports = {}
         self.timers = []
+        # Analog listeners of what TX ports play (the PGA2311's zero-crossing detector): called
+        # as listener(port, data, start, end) with the bytes of the frames just played, data
+        # None for silence (an underrun).
+        self.i2s_listeners = []
 
     def pin(self, number):
         state = self.pins.get(number)
@@ -311,6 +315,7 @@ class I2S:
     STEREO = 1
 
     capture_bytes = 192000 * 2  # default capture: 2 s of 48 kHz stereo 16-bit
+    tap_bytes = 65536  # what was written and not yet played must fit (ibuf is a few KB)
 
     def __init__(self, port_id, *, sck, ws, sd, mode, bits, format, rate, ibuf, mck=None):
         self.port_id = port_id
@@ -325,6 +330,10 @@ class I2S:
         self.capture = bytearray(self.capture_bytes)
         self.captured = 0  # bytes in capture
         self.dropped = 0  # bytes played after the capture filled up
+        # The analog listeners' view, however long the capture runs: a ring of written bytes.
+        self.tap = bytearray(self.tap_bytes)
+        self.tap_written = 0  # bytes ever written (the ring holds the last tap_bytes of them)
+        self.tap_played = 0  # of those, bytes played
         self.queued = 0  # bytes written and not yet played
         self.pending_callbacks = 0  # written buffers whose "done" callback has not run
         self.underrun_frames = 0
@@ -341,6 +350,7 @@ class I2S:
     def write(self, buf):
         n = len(buf)
         self._record(buf, n)
+        self._tap(buf, n)
         self.queued += n
         self.pending_callbacks += 1
         return n
@@ -354,6 +364,42 @@ class I2S:
             return
         self.capture[start : start + n] = buf
         self.captured = start + n
+
+    def _tap(self, buf, n):
+        # Also in the audio callback: a slice of `buf` would allocate, so a buffer that wraps
+        # round the ring is copied byte by byte (once per 64 KB of audio).
+        size = self.tap_bytes
+        pos = self.tap_written % size
+        if pos + n <= size:
+            self.tap[pos : pos + n] = buf
+        else:
+            i = 0
+            while i < n:
+                self.tap[(pos + i) % size] = buf[i]
+                i += 1
+        self.tap_written += n
+
+    def _heard(self, data, n):
+        """Tell the analog listeners about the n bytes just played: the next n of the ring, or
+        silence (data None)."""
+        listeners = _world.i2s_listeners
+        if data is None:
+            start = 0
+        else:
+            start = self.tap_played % self.tap_bytes
+            self.tap_played += n
+            if self.tap_written - self.tap_played + n > self.tap_bytes:
+                return  # overwritten before it played: more queued than the ring holds
+        if self.mode != I2S.TX:
+            return
+        i = 0
+        while i < len(listeners):  # may run with the heap locked: no iterator, no allocation
+            if data is None or start + n <= self.tap_bytes:
+                listeners[i](self, data, start, start + n)
+            else:  # the ring wraps inside these frames
+                listeners[i](self, data, start, self.tap_bytes)
+                listeners[i](self, data, 0, start + n - self.tap_bytes)
+            i += 1
 
     def play(self, frames):
         """Let the DMA consume `frames` frames; run the handler for each buffer it finishes.
@@ -377,6 +423,7 @@ class I2S:
             take = min(frames, self.queued // self.frame_bytes)
             self.queued -= take * self.frame_bytes
             self.frames_played += take
+            self._heard(self.tap, take * self.frame_bytes)
             frames -= take
         if self.queued == 0 and self.pending_callbacks and not self.late_frames:
             self.pending_callbacks = 0
@@ -387,6 +434,7 @@ class I2S:
         self.underrun_frames += frames
         self.frames_played += frames
         self._silence(frames * self.frame_bytes)
+        self._heard(None, frames * self.frame_bytes)
 
     def _silence(self, n):
         room = len(self.capture) - self.captured

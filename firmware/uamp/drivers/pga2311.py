@@ -32,6 +32,7 @@ class PGA2311:
         self.spi = spi
         self.cs = cs
         self.mute_pin = mute
+        self.zcen_pin = zcen
         self._word = bytearray(2)
         self.codes = (MUTE_CODE, MUTE_CODE)  # shadow: (left, right) as last written
         self.wanted = (MUTE_CODE, MUTE_CODE)  # what set_gain_db asked for last
@@ -41,6 +42,12 @@ class PGA2311:
             zcen(1)  # change gain at zero crossings: no zipper noise from the analog steps
         self.mute(True)
         self.write_codes(MUTE_CODE, MUTE_CODE)
+
+    def zero_cross(self, on):
+        """ZCEN high: a new gain waits for a zero crossing, up to 16 ms (SBOS218); low: it
+        applies at once, e.g. in step with a gain relay switched the other way."""
+        if self.zcen_pin is not None:
+            self.zcen_pin(1 if on else 0)
 
     def write_codes(self, left, right):
         word = self._word
