@@ -1,7 +1,8 @@
 """Entry point on the board: load /board.json (installed by `make deploy`) and run.
 
 Ctrl-C (or mpremote) interrupts asyncio.run with KeyboardInterrupt as usual; on the way out the
-amp is muted and pending settings are written, then the REPL takes over.
+user's settings are written and the amp goes quiet (App.serve/App.stop), one line says so, and the
+REPL takes over.
 """
 
 import asyncio
@@ -36,11 +37,7 @@ def main():
     app.console.echo = True  # a terminal on USB serial shows only what we echo
     print("uamp ready: %s (type 'help')" % board_profile["name"])
     app.console.prompt()
-    try:
-        asyncio.run(app.run())
-    finally:
-        app.volume.mute(True)
-        app.settings.save()
+    app.serve(lambda: asyncio.run(app.run()))
 
 
 main()

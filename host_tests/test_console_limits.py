@@ -192,3 +192,24 @@ def test_vol_plus_n_is_a_step_up_and_minus_n_a_level():
         assert snapshot(rig) == before, bad
     text = rig.send("help\r")
     assert "vol [dB | +N | up [N] | down [N]]" in text and "-N is always a level" in text
+
+
+def test_volume_replies_say_the_real_range_and_when_a_cap_took_the_level():
+    from sim.simboard import SimBoard
+
+    board = SimBoard("pico-pcm5102a-pga2311").boot()
+    board.run_until(lambda: board.app.volume.current_db == -30, 5000)
+    vol = board.app.volume
+    floor, top = vol.min_db, board.app.board_max_db
+    for bad in ("vol 50", "vol %g" % (top + 0.5), "vol %g" % (floor - 1)):
+        out = board.send(bad + "\r")
+        assert out == "error: volume must be %g..%g, got %s\r\n" % (floor, top, bad[4:]), out
+        assert vol.target_db == -30
+    assert board.send("vol %g\r" % top) == "vol %.1f dB\r\n" % top  # the top itself is no cap
+    board.send("limit -10\r")
+    assert board.send("vol -5\r") == "vol -10.0 dB (capped by max -10.0)\r\n"
+    assert vol.target_db == -10
+    assert board.send("vol up 6\r") == "vol -10.0 dB (capped by max -10.0)\r\n"
+    assert board.send("vol -12\r") == "vol -12.0 dB\r\n"
+    board.send("vol %g\r" % floor)
+    assert board.send("vol down 3\r") == "vol %.1f dB (the floor)\r\n" % floor

@@ -133,7 +133,8 @@ def test_board_headphone_caps_the_volume_on_first_boot():
     app = rig.app
     assert app.headphone.name == "iem"
     assert "warning: the amp clips iem" in "".join(rig.out)  # said at boot, too
-    assert rig.send("vol 0\r") == "vol %.1f dB\r\n" % app.volume.max_db
+    top = app.volume.max_db
+    assert rig.send("vol 0\r") == "vol %.1f dB (capped by max %.1f)\r\n" % (top, top)
     assert app.spl_db() <= 100 and app.spl_db() > 99.4  # capped on the 0.5 dB grid
     status = json.loads(rig.send("status --json\r"))
     assert status["headphone"] == "iem" and status["spl_db"] == round(app.spl_db(), 1)

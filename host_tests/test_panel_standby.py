@@ -127,3 +127,55 @@ def test_standby_without_a_display_shows_on_the_led():
     board.press("push")
     board.run_ms(600)
     assert app.state == app_module.RUNNING and _amp(board) == 1 and led(board) == 0
+
+
+def _json(board):
+    import json
+
+    return json.loads(board.send("status --json\r"))
+
+
+def test_standby_shows_on_the_console_and_refuses_level_and_mute_commands():
+    board = running(PICO)
+    app = board.app
+    board.send("vol -32\r")
+    board.send("mute off\r")
+    board.run_ms(300)
+    assert _json(board)["standby"] is False
+    _standby(board)
+    status = board.send("status\r")
+    assert "standby: amp off" in status and "vol -32.0 dB" in status and "mute off" in status
+    s = _json(board)
+    assert s["standby"] is True and s["mute"] is False and s["volume_db"] == -32.0
+    gains = (board.volume_ic.gain_db(0), board.volume_ic.gain_db(1))
+    for line in ("vol -10", "vol up 3", "mute off", "mute on", "bal 2"):
+        out = board.send(line + "\r")
+        assert out.startswith("error: in standby") and out.count("\r\n") == 1, (line, out)
+    board.run_ms(300)
+    assert (board.volume_ic.gain_db(0), board.volume_ic.gain_db(1)) == gains  # chip untouched
+    assert app.volume.target_db == -32.0 and _amp(board) == 0
+    assert board.send("vol\r") == "vol -32.0 dB\r\n"  # showing is fine
+    board.press("push")  # wake: back to the remembered level, unmuted as before
+    board.run_ms(1500)
+    assert app.state == app_module.RUNNING and app.volume.current_db == -32.0
+    assert _json(board)["standby"] is False and not app.volume.muted
+
+
+def test_console_standby_command_keeps_the_users_mute_across_the_wake():
+    board = running(PICO)
+    app = board.app
+    board.send("vol -35\r")
+    board.send("mute on\r")
+    board.run_ms(300)
+    assert board.send("standby\r") == "standby off\r\n"
+    assert board.send("standby on\r") == "standby on (fading out, amp off)\r\n"
+    board.run_ms(500)
+    assert app.state == app_module.OFF and app.panel.mode == panel_module.STANDBY
+    assert _amp(board) == 0 and _json(board)["mute"] is True
+    assert board.send("standby off\r") == "standby off (waking)\r\n"
+    board.run_ms(1500)
+    assert app.state == app_module.RUNNING and app.panel.mode == panel_module.MAIN
+    assert app.volume.muted and app.volume.target_db == -35.0  # muted, as the user left it
+    assert _amp(board) == 1
+    out = board.send("standby off\r")  # already awake: shows, changes nothing
+    assert out == "standby off\r\n"

@@ -73,7 +73,8 @@ def test_console_rejects_garbage_and_changes_nothing():
 def test_volume_never_exceeds_cap():
     board = _running_board()
     cap = board.profile["limits"]["max_db"]
-    assert board.send("vol 30\r") == "vol %.1f dB\r\n" % cap
+    assert board.send("vol 30\r") == "error: volume must be -95.5..%g, got 30\r\n" % cap
+    assert board.send("vol %g\r" % cap) == "vol %.1f dB\r\n" % cap
     board.turn(40)
     board.run_ms(2000)
     assert board.volume_ic.gain_db(0) == cap

@@ -146,6 +146,7 @@ class App:
         self.headphone = None
         self.user_limit_db = None
         self.restore_muted = False
+        self.restored = False  # power-up has applied the saved state: only now is it saved
         self.floor_hold = None  # why the amp is held muted: a cap below the volume's floor
         self.floor_resume = False  # unmute once that cap is reachable again
         # The headphone cap for a gain mode, asked in the step that switches to it (seams.md).
@@ -299,11 +300,17 @@ class App:
         self.quiet_change(self._power_off)
         self.off_after_change = True
 
+    def in_standby(self):
+        """Shut down (amp off, DAC in standby) until wake()."""
+        return self.state == OFF
+
     def wake(self):
-        """From OFF: the power-up sequence again, back to the level before shutdown (capped)."""
+        """From OFF: the power-up sequence again, back to the level before shutdown (capped),
+        muted again if the user had muted it (whoever shut it down: panel or console)."""
         if self.state != OFF:
             raise ValueError("not off")
         self.saved_db = self.volume.target_db
+        self.restore_muted = not self.resume_unmuted
         if self._chip_call(self.dac.standby, False):
             self._enter(BOOTING)
 
@@ -354,6 +361,7 @@ class App:
         if self.restore_muted:
             self.restore_muted = False
             self.volume.mute(True)  # same tick as the power-up unmute: nothing was heard
+        self.restored = True
         state.hold_muted(self)  # a cap below the volume's floor keeps it muted
         gain = state.mode_gain_db(self)
         if gain != self._mode_gain:
@@ -370,6 +378,41 @@ class App:
             if not self.settings.dirty and self._capture_settings() != self.settings.values:
                 self.settings.changed()
         self.settings.tick()
+
+    def serve(self, run):
+        """The board's main: `run()` runs the loop until Ctrl-C (KeyboardInterrupt), which stops
+        the amp (see stop) and says so in one line; the REPL takes over then. Returns True when
+        stopped by Ctrl-C; any other exception stops the amp too and goes on up."""
+        try:
+            run()
+        except KeyboardInterrupt:
+            self.stop()
+            self.write("\r\nuamp stopped (Ctrl-C); Ctrl-D restarts\r\n")  # off the prompt line
+            return True
+        except BaseException:
+            self.stop()
+            raise
+        return False
+
+    def stop(self):
+        """The firmware stops (Ctrl-C): first the user's settings are written (their level and
+        mute, never the power-up ramp's or the fade's), then the output goes quiet at once, in
+        hardware (no more ticks will run a fade): trims to zero, volume IC and DAC muted, amp off.
+        Each step is best effort: a chip that does not answer does not stop the others."""
+        if self.restored:
+            self.settings.save()
+        for step in (
+            lambda: self.engine.set_trim(0, 0),
+            lambda: self.analog.mute(True),
+            lambda: self.dac.mute(True),
+        ):
+            try:
+                step()
+            except OSError:
+                pass
+        if self.amp_enable is not None:
+            self.amp_enable(0)
+        self.volume.hardware_muted = True  # what the chips now are; the user's mute is kept
 
     async def run(self):
         """Board main loop: the tick task and the console reader, side by side."""

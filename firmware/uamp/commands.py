@@ -83,6 +83,7 @@ HELP = (
     ("hp [list | use name | off | add name ohm sens mw|v [max dB] | del name]", "headphones"),
     ("limit [dB|off]", "your maximum volume"),
     ("rate [44100|48000|96000]", "show or set the sample rate (Hz)"),
+    ("standby [on|off]", "show, enter or leave standby (amp off)"),
     ("save", "write the settings now"),
     ("reset", "settings back to defaults (never louder)"),
     ("version", "firmware version"),
@@ -107,6 +108,7 @@ class Commands:
             "hp": self.cmd_hp,
             "limit": self.cmd_limit,
             "rate": self.cmd_rate,
+            "standby": self.cmd_standby,
             "save": self.cmd_save,
             "reset": self.cmd_reset,
             "version": self.cmd_version,
@@ -164,7 +166,7 @@ class Commands:
         spl = app.spl_db()
         return {
             "volume_db": vol.target_db,
-            "mute": bool(vol.muted),
+            "mute": state.user_muted(app) if self._standby() else bool(vol.muted),
             "gain": getattr(vol, "gain_mode", None),
             "balance_db": getattr(vol, "balance_db", 0.0),
             "input": getattr(eng, "input_name", None),
@@ -179,7 +181,30 @@ class Commands:
             "underruns": getattr(eng, "underruns", None),
             "rate": getattr(eng, "rate", None),
             "uptime": app.uptime_s(),
+            "standby": self._standby(),
         }
+
+    def _standby(self):
+        in_standby = getattr(self.app, "in_standby", None)
+        return bool(in_standby is not None and in_standby())
+
+    def _awake(self, command):
+        """Level and mute commands wait for the amp to be on, as the panel's knob and mute
+        button do: in standby they would move the volume chip of an amp that is off."""
+        if self._standby():
+            raise CommandError("in standby: '%s' waits for 'standby off'" % command)
+
+    def cmd_standby(self, args):
+        self._usage(args, 1, "standby [on|off]")
+        app = self.app
+        if args:
+            on = parse_on_off(args[0], self._standby())
+            if on != self._standby():
+                # ValueError while busy (powering up, changing rate): nothing changes
+                _need(app, "shutdown" if on else "wake", "standby")()
+                self.reply("standby on (fading out, amp off)" if on else "standby off (waking)")
+                return
+        self.reply("standby %s" % ("on" if self._standby() else "off"))
 
     def cmd_status(self, args):
         if args and args != ["--json"]:
@@ -216,6 +241,8 @@ class Commands:
             "clips %s  underruns %s  up %d s"
             % (_show(s["clip_count"]), _show(s["underruns"]), s["uptime"])
         )
+        if s["standby"]:
+            self.reply("standby: amp off ('standby off' wakes)")
         hold = getattr(self.app, "floor_hold", None)
         if hold:
             self.reply("muted: %s" % hold)
@@ -229,6 +256,7 @@ class Commands:
         usage = "vol [dB | +N | up [N] | down [N]]"
         self._usage(args, 2, usage)
         if args:
+            self._awake("vol")
             if args[0] in ("up", "down"):
                 step = 1.0
                 if len(args) == 2:
@@ -238,17 +266,28 @@ class Commands:
                 # An explicit plus is a step up; "-20" stays an absolute level.
                 target = vol.target_db + parse_range(args[0], "step", 0, 60)
             elif len(args) == 1:
-                target = parse_range(args[0], "volume", -150, 40)
+                # The real range: the volume's floor to the board's cap (limits sit below it)
+                target = parse_range(
+                    args[0], "volume", state.volume_floor(self.app), self.app.board_max_db
+                )
             else:
                 raise CommandError("usage: " + usage)
-            vol.set_db(target)
+            reached = vol.set_db(target)
             self.changed()
+            if reached is not None and reached < target:
+                # a limit, the headphone's cap or the gain mode's: say so, with the level reached
+                self.reply("vol %.1f dB (capped by max %.1f)" % (reached, vol.max_db))
+                return
+            if reached is not None and reached > target:
+                self.reply("vol %.1f dB (the floor)" % reached)
+                return
         self.reply("vol %.1f dB" % vol.target_db)
 
     def cmd_mute(self, args):
         vol = self.app.volume
         self._usage(args, 1, "mute [on|off|toggle]")
         if args:
+            self._awake("mute")
             on = parse_on_off(args[0], vol.muted)
             hold = getattr(self.app, "floor_hold", None)
             if hold and not on:
@@ -257,13 +296,14 @@ class Commands:
                 self.app.floor_resume = False  # the user wants it muted: stays so after the hold
             vol.mute(on)
             self.changed()
-        self.reply("mute %s" % ("on" if vol.muted else "off"))
+        self.reply("mute %s" % ("on" if self.status()["mute"] else "off"))
 
     def cmd_gain(self, args):
         vol = self.app.volume
         self._usage(args, 1, "gain [mode]")
         modes = getattr(vol, "gain_modes", ())
         if args:
+            self._awake("gain")
             if args[0] not in modes:
                 raise CommandError(
                     "unknown gain mode '%s' (modes: %s)" % (args[0][:16], " ".join(modes) or "-")
@@ -279,6 +319,7 @@ class Commands:
         vol = self.app.volume
         self._usage(args, 1, "bal [dB]")
         if args:
+            self._awake("bal")
             db = parse_range(args[0], "balance", -40, 40)
             _need(vol, "set_balance", "bal")(db)
             self.changed()
@@ -378,6 +419,7 @@ class Commands:
             gain = parse_range(args[4], "gain", -40, 40)
             q = parse_range(args[5], "Q", 0.01, 100)
             _need(eng, "set_eq_band", "eq band")(int(index) - 1, args[2], freq, gain, q)
+            self._eq_on(eng)
             self.changed()
             self._eq_show(eng)
         elif sub in ("preset", "load"):
@@ -433,8 +475,16 @@ class Commands:
                 raise
         else:
             raise CommandError("no EQ preset '%s'" % name[:16])
+        self._eq_on(eng)
         self.changed()
         self._eq_show(eng)
+
+    def _eq_on(self, eng):
+        """A preset chosen or a band set is meant to be heard: the EQ goes on, as the panel's
+        preset choice does ('eq off' switches it off)."""
+        set_enabled = getattr(eng, "set_eq_enabled", None)
+        if set_enabled is not None:
+            set_enabled(True)
 
     def _eq_save(self, eng, name):
         from uamp.settings import MAX_EQ_PRESETS

@@ -15,11 +15,16 @@ def _get(obj, name, default=None):
 
 
 def capture(app, values):
-    """The values to save: the live parts' state over what only the settings keep."""
+    """The values to save: the live parts' state over what only the settings keep. Before
+    power-up has restored the saved state, the parts hold boot transients (the ramp's start,
+    muted): the loaded values stand then. The mute saved is the user's, not a rate change's
+    or a standby's fade (nor a cap hold's)."""
     out = dict(values)
+    if not getattr(app, "restored", True):
+        return out
     vol = app.volume
     out["volume_db"] = vol.target_db
-    out["mute"] = bool(vol.muted)
+    out["mute"] = user_muted(app)
     out["limit_db"] = app.user_limit_db
     out["balance_db"] = float(_get(vol, "balance_db", 0.0))
     out["gain"] = _get(vol, "gain_mode")
@@ -41,6 +46,17 @@ def capture(app, values):
     return out
 
 
+def user_muted(app):
+    """Muted by the user: a quiet change (rate, standby) keeps their choice in resume_unmuted,
+    a cap hold in floor_resume (it muted, the user did not)."""
+    in_standby = getattr(app, "in_standby", None)
+    if getattr(app, "change_action", None) is not None or (in_standby and in_standby()):
+        return not getattr(app, "resume_unmuted", False)
+    if getattr(app, "floor_resume", False):
+        return False
+    return bool(app.volume.muted)
+
+
 def _try(problems, what, func, *args):
     """Apply one saved value; a value the part refuses is reported and skipped."""
     if func is None:
@@ -51,9 +67,31 @@ def _try(problems, what, func, *args):
         problems.append("settings: %s not restored (%s)" % (what, e))
 
 
+def _part_defaults(app):
+    """What the parts start with, for the settings whose default is "the part's own" (None):
+    taken once, at boot before anything is restored, so a reset can bring them back."""
+    found = getattr(app, "part_defaults", None)
+    if found is None:
+        vol = app.volume
+        eng = app.engine
+        bands = _get(eng, "eq_bands")
+        panel = _get(app, "panel")
+        accel = _get(panel, "accel")
+        found = app.part_defaults = {
+            "gain": _get(vol, "gain_mode"),
+            "input": _get(eng, "input_name"),
+            "eq_preset": _get(eng, "eq_preset"),
+            "eq_bands": None if bands is None else [list(b) for b in bands()],
+            "brightness": _get(panel, "brightness"),
+            "knob_db_s": None if accel is None else float(accel.cap_db_s),
+        }
+    return found
+
+
 def apply(app, values, problems):
     """Restore saved values into the parts. Never loud: the restored volume is at most the
     board's power-on level, and the headphone's max SPL caps it too."""
+    _part_defaults(app)
     vol = app.volume
     eng = app.engine
     if values["gain"] is not None:
@@ -238,6 +276,9 @@ def reset(app):
     from uamp import settings
 
     values = settings.defaults()
+    for name, value in _part_defaults(app).items():
+        if values[name] is None:
+            values[name] = value  # the part's own default (gain mode, input, flat EQ, panel)
     before = app.volume.target_db
     problems = []
     apply(app, values, problems)
