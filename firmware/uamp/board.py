@@ -49,31 +49,25 @@ class Board:
         """The I2S output port, at the profile's rate or `rate` (a sample-rate change reopens
         the port: the caller deinit()s the old one first)."""
         cfg = self.profile["i2s"]
-        return machine.I2S(
-            cfg["id"],
-            sck=machine.Pin(cfg["sck"]),
-            ws=machine.Pin(cfg["ws"]),
-            sd=machine.Pin(cfg["sd"]),
-            mode=machine.I2S.TX,
-            bits=cfg["bits"],
-            format=machine.I2S.STEREO,
-            rate=cfg["rate"] if rate is None else rate,
-            ibuf=cfg["ibuf"],
-        )
+        return _i2s(cfg, machine.I2S.TX, cfg["bits"], cfg["rate"] if rate is None else rate)
 
     def i2s_in(self):
         """The I2S receiver of the profile's optional `i2s_in` section, or None."""
         cfg = self.profile.get("i2s_in")
         if not cfg:
             return None
-        return machine.I2S(
-            cfg["id"],
-            sck=machine.Pin(cfg["sck"]),
-            ws=machine.Pin(cfg["ws"]),
-            sd=machine.Pin(cfg["sd"]),
-            mode=machine.I2S.RX,
-            bits=32,
-            format=machine.I2S.STEREO,
-            rate=self.profile["i2s"]["rate"],
-            ibuf=cfg["ibuf"],
-        )
+        return _i2s(cfg, machine.I2S.RX, 32, self.profile["i2s"]["rate"])
+
+
+def _i2s(cfg, mode, bits, rate):
+    return machine.I2S(
+        cfg["id"],
+        sck=machine.Pin(cfg["sck"]),
+        ws=machine.Pin(cfg["ws"]),
+        sd=machine.Pin(cfg["sd"]),
+        mode=mode,
+        bits=bits,
+        format=machine.I2S.STEREO,
+        rate=rate,
+        ibuf=cfg["ibuf"],
+    )
