@@ -78,3 +78,20 @@ def test_other_errors_still_stop_the_amp_and_go_up():
     except RuntimeError:
         pass
     assert board.dac.muted() and board.volume_ic.gain_db(0) is None
+
+
+def test_ctrl_c_arriving_as_a_character_stops_the_firmware_too():
+    """Where stdin passes Ctrl-C through as a character (a pipe, the virtual board under load),
+    the console input stops the firmware as the board's runtime would; other input is typed."""
+    board = SimBoard().boot()
+    board.run_ms(1500)
+    board.app.console_input("vol -40\r")
+    assert board.app.volume.target_db == -40.0
+
+    def typed_ctrl_c():
+        board.app.console_input("\x03")
+
+    start = len(board.serial_out)
+    assert board.app.serve(typed_ctrl_c) is True
+    assert "uamp stopped (Ctrl-C)" in "".join(board.serial_out[start:])
+    assert board.dac.muted()

@@ -428,6 +428,14 @@ class App:
     async def _console_task(self, asyncio, stream):
         reader = asyncio.StreamReader(stream)
         while True:
-            data = await reader.read(1)  # Ctrl-C never gets here: it raises KeyboardInterrupt
+            data = await reader.read(1)
             if data:
-                self.console.feed(data.decode() if isinstance(data, bytes) else data)
+                self.console_input(data.decode() if isinstance(data, bytes) else data)
+
+    def console_input(self, text):
+        """Serial input for the console. A board's runtime turns Ctrl-C into KeyboardInterrupt
+        before stdin sees it; where one still arrives as a character (stdin on a pipe, the
+        virtual board under load) it stops the firmware the same way."""
+        if "\x03" in text:
+            raise KeyboardInterrupt
+        self.console.feed(text)
