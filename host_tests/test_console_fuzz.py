@@ -16,7 +16,7 @@ WORDS = (
     "help status --json vol up down mute on off toggle gain low high bal input tone usb spdif "
     "eq band preset save load harman flat peak lowshelf highshelf bass xfeed hp list use add "
     "del mw v max limit reset version hd600 mine 0 1 2 5 -3 -20 12.5 +6 -0 1000 0.7 300 97 "
-    "nan inf 1e3 -1e309 99999999999 0x10 1_0 -- . dB -12dB rate 44100 96000 +3"
+    "nan inf 1e3 -1e309 99999999999 0x10 1_0 -- . dB -12dB rate 44100 96000 +3 standby"
 ).split()
 EXAMPLES = 2500  # command lines and keystroke streams each; half as many on the real parts
 
