@@ -204,30 +204,22 @@ class Armv6m:
         uc.reg_write(UC_ARM_REG_R1, len(args))
         uc.reg_write(UC_ARM_REG_R2, 0)
         uc.reg_write(UC_ARM_REG_R3, ARGS)
-        uc.reg_write(UC_ARM_REG_SP, STACK_TOP - 64)
-        uc.reg_write(UC_ARM_REG_LR, RETURN | 1)
         self.bad_helper = None
-        hook = None
-        if count_cycles:
-            self._prev = None
-            start = self.entry[name]
-            hook = uc.hook_add(UC_HOOK_CODE, self._count, begin=start, end=start + 0xFFFF)
-        try:
-            uc.emu_start(self.entry[name] | 1, RETURN, count=200_000_000)
-        finally:
-            if hook is not None:
-                self._settle_prev(None)
-                uc.hook_del(hook)
+        value = self._run(name, count_cycles)
         if self.bad_helper is not None:
             raise HelperCallError("%s calls runtime helper %d" % (name, self.bad_helper))
-        value = uc.reg_read(UC_ARM_REG_R0)
-        return value - (1 << 32) if value & 0x80000000 else value
+        return value
 
     def call_asm(self, name: str, *args: int, count_cycles: bool = False) -> int:
         """Run an @micropython.asm_thumb function: its arguments go straight into r0-r3."""
         uc = self.uc
         for reg, value in zip((UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3), args):
             uc.reg_write(reg, value & 0xFFFFFFFF)
+        return self._run(name, count_cycles)
+
+    def _run(self, name: str, count_cycles: bool) -> int:
+        """Enter `name` with the registers set, until it returns; r0 as a signed int."""
+        uc = self.uc
         uc.reg_write(UC_ARM_REG_SP, STACK_TOP - 64)
         uc.reg_write(UC_ARM_REG_LR, RETURN | 1)
         hook = None

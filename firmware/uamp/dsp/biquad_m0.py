@@ -289,18 +289,24 @@ def biquad_m0(r0, r1, r2):
 """
 
 
-def load():
-    """The Thumb kernel on an ARM board, else None (the engine then runs the viper kernel)."""
+def compile_thumb(source):
+    """The names `source` defines, compiled on an RP2040 board; else None (run viper)."""
     import sys
 
     if sys.platform != "rp2":
         return None
     scope = {"micropython": micropython}
     try:
-        exec(SOURCE, scope)
+        exec(source, scope)
     except Exception:  # noqa: BLE001 - a firmware without inline asm, or no RAM: run viper
         return None
-    return scope["biquad_m0"]
+    return scope
+
+
+def load():
+    """The Thumb kernel on an ARM board, else None (the engine then runs the viper kernel)."""
+    scope = compile_thumb(SOURCE)
+    return None if scope is None else scope["biquad_m0"]
 
 
 @micropython.viper

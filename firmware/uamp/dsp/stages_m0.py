@@ -14,8 +14,6 @@ to_int16_m0(r0 = output address, r1 = work address, r2 = frames, r3 = output sta
 state words 0-5 as for to_int16, then the constants 214013, 2531011, 32767, -32768.
 """
 
-import micropython
-
 OUT_CONSTANTS = (214013, 2531011, 32767, -32768)  # LCG a, c; int16 limits (state words 6-9)
 
 SOURCE = """
@@ -250,13 +248,6 @@ def to_int16_m0(r0, r1, r2, r3):
 
 def load():
     """{name: function} of the Thumb kernels on an ARM board, else None."""
-    import sys
+    from uamp.dsp.biquad_m0 import compile_thumb
 
-    if sys.platform != "rp2":
-        return None
-    scope = {"micropython": micropython}
-    try:
-        exec(SOURCE, scope)
-    except Exception:  # noqa: BLE001 - a firmware without inline asm, or no RAM: run viper
-        return None
-    return scope
+    return compile_thumb(SOURCE)
