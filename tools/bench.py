@@ -16,7 +16,8 @@ stereo, 256-frame buffers. Rows:
 - Thumb rows: the hand-written RP2040 kernels (uamp/dsp/biquad_m0.py, stages_m0.py) the
   engine runs on that board, on the same emulator, checked the same way; "chain, RP2040" is
   the chain on one core. "2 cores" rows: the EQ split by channel over the RP2040's two cores
-  as the engine runs it (uamp/dsp/biquad_m0.TwoCores): the slower channel plus an estimated
+  as the engine runs it with SECOND_CORE (uamp/dsp/biquad_m0.TwoCores; off by default until
+  measured on a board): the slower channel plus an estimated
   hand-over (TWO_CORE_SYNC), the load left on core 0. Not counted: the bytecode that calls
   the kernels (about 30 calls per buffer).
 """
@@ -253,13 +254,13 @@ def main() -> int:
         print("%-17s %44s %14.0f %9.1f%%" % (stage, "(armv6m only)", cycles[stage], share))
     chain = cycles["chain, RP2040"]
     print(
-        "full chain on RP2040, one core (model): %.0f cycles/frame = %.1f %% of a"
-        " 125 MHz core at 48 kHz (target <= 1040 cycles, 40 %%)"
+        "full chain on RP2040 as the engine runs it, one core (model): %.0f cycles/frame"
+        " = %.1f %% of a 125 MHz core at 48 kHz (target <= 1040 cycles, 40 %%)"
         % (chain, chain * RATE / CORE_HZ * 100)
     )
     chain = cycles["chain, 2 cores"]
     print(
-        "full chain on RP2040 as the engine runs it, EQ split over both cores (model, hand-over"
+        "full chain on RP2040 with SECOND_CORE, EQ split over both cores (model, hand-over"
         " estimated at %d cycles/buffer): %.0f cycles/frame on core 0 = %.1f %%"
         % (TWO_CORE_SYNC, chain, chain * RATE / CORE_HZ * 100)
     )
