@@ -1,6 +1,7 @@
 """uamp on an emulated Raspberry Pi Pico: MicroPython v1.28.0 (RPI_PICO) on rp2040js.
 
-    python tools/rp2emu/harness.py --board pico-pcm5102a-pga2311 --run-ms 3000 --send 'status --json'
+    python tools/rp2emu/harness.py --board pico-pcm5102a-pga2311 --run-ms 3000 \
+        --send 'status --json'
 
 prints the boot time, the console, the CPU share and the busiest symbols. As a library:
 
@@ -33,7 +34,6 @@ import deploy  # noqa: E402
 import mpy_build  # noqa: E402
 
 
-
 def _runtime_dir() -> Path:
     """The shared rp2 runtime: $UAMP_RP2, else shared/rp2 beside the clone (CI) or beside a
     folder above it (a git worktree in a subfolder)."""
@@ -57,6 +57,20 @@ FS_BLOCKS = 352
 FS_PROG_SIZE = 256
 READY = "uamp ready: "
 PROMPT = "> "  # firmware/uamp/console.py PROMPT
+
+# Known failure (issue 11, section 2): the deploy layout runs out of heap on the rp2 runtime
+# (MemoryError allocating 8197 bytes in dsp/tone.py make_table from AudioEngine.__init__; the
+# heap is fragmented by the imports). host_tests/rp2/test_pico.py::test_deploy_layout_boots
+# records it as a strict xfail. Only while the plain layout fails, the tests and bench-rp2 boot
+# the same layout plus this boot.py, which imports module by module with a collection in
+# between (the issue's workaround), so console, buses, audio and flash keep being tested. Once
+# the plain layout boots, boot_deploy_layout() never uses it.
+STAGED_BOOT = b"""# a test workaround: tools/rp2emu/harness.py STAGED_BOOT
+import gc
+for name in ("profile", "settings", "board", "dsp.tone", "audio", "app"):
+    __import__("uamp." + name)
+    gc.collect()
+"""
 
 
 class EmulatorError(Exception):
@@ -123,7 +137,8 @@ def read_filesystem(image: bytes) -> dict[str, bytes]:
 
 def deploy_files(board: str, extra: dict[str, bytes] | None = None) -> dict[str, bytes]:
     """The files `make deploy` puts on the board for this profile (plus `extra`)."""
-    files = {path: src.read_bytes() for path, src in deploy.layout(compile_firmware(), board).items()}
+    layout = deploy.layout(compile_firmware(), board)
+    files = {path: src.read_bytes() for path, src in layout.items()}
     files.update(extra or {})
     return files
 
@@ -332,16 +347,25 @@ class Pico:
         """Busy cycles by symbol since window(profile=True), most first."""
         return [(name, cycles) for name, cycles in self._call(cmd="profile", top=top)["symbols"]]
 
-    def heap(self) -> dict:
-        """Stops the firmware (Ctrl-C) and asks the REPL: free bytes and the largest free block."""
+    def heap(self, collect_within_ms: float = 200) -> dict:
+        """The GC heap while the firmware runs: MicroPython's own gc_collect() is called at the
+        next safe point of the main thread (the entry of gc_alloc or mp_event_wait_ms), then the
+        allocation table is read from RAM. {"free", "largest_free", "pool_bytes", "objects",
+        "collected"} in bytes; collected is False if no safe point came within the time."""
+        reply = self._call(cmd="heap", ms=collect_within_ms)
+        self.output += reply.pop("out")
+        return reply
+
+    def repl_heap(self) -> dict:
+        """Stops the firmware (Ctrl-C) and asks the REPL: gc.mem_free() and mem_info()."""
         if not self.output.rstrip().endswith(">>>"):
             self.stop_firmware()
-        out = self.repl("import gc, micropython; gc.collect(); print(gc.mem_free()); micropython.mem_info()")
+        out = self.repl(
+            "import gc, micropython; gc.collect(); print(gc.mem_free()); micropython.mem_info()"
+        )
         lines = out.splitlines()
-        free = int(lines[0])
         info = "\n".join(lines[1:])
-        largest = _largest_free_block(info)
-        return {"free": free, "largest_free": largest, "mem_info": info}
+        return {"free": int(lines[0]), "largest_free": _largest_free_block(info), "mem_info": info}
 
     # --- flash ---
     def files(self) -> dict[str, bytes]:
@@ -399,6 +423,24 @@ def _display_model(profile: dict):
     return SSD1306Model(world, profile["i2c"]["id"], cfg["addr"], cfg["width"], cfg["height"])
 
 
+def boot_deploy_layout(board: str, timeout_ms: float = 8000) -> tuple[Pico, str | None]:
+    """Boot the deploy layout to `uamp ready`: (pico, None). If it stops with a MemoryError
+    (the known failure, see STAGED_BOOT), boot it again with STAGED_BOOT: (pico, what the
+    first boot said). Any other failure raises EmulatorError."""
+    pico = Pico.boot_layout(board)
+    try:
+        pico.wait_for(READY, timeout_ms)
+        return pico, None
+    except EmulatorError as e:
+        failure = str(e)
+        pico.close()
+    if "MemoryError" not in failure:
+        raise EmulatorError(f"the deploy layout does not boot:\n{failure}")
+    pico = Pico.boot_layout(board, extra={"/boot.py": STAGED_BOOT})
+    pico.wait_for(READY, timeout_ms)
+    return pico, failure
+
+
 def pga2311_gains(word: int) -> tuple[float | None, float | None]:
     """(left, right) gain in dB of a PGA2311 word (SBOS218: right byte first, then left;
     N = 0 mutes, else 31.5 - 0.5 * (255 - N) dB); None = muted."""
@@ -445,7 +487,8 @@ def main() -> int:
         for name, cycles in pico.busiest(args.top):
             print(f"  {100 * cycles / busy:5.1f} %  {name}")
         emulated = pico.now_ms / 1000
-        print(f"emulated {emulated:.2f} s in {pico.wall_s:.1f} s ({emulated / pico.wall_s:.2f}x real time)")
+        speed = emulated / pico.wall_s
+        print(f"emulated {emulated:.2f} s in {pico.wall_s:.1f} s ({speed:.2f}x real time)")
     print(f"total {time.monotonic() - started:.1f} s")
     return 0
 

@@ -25,6 +25,10 @@ const SRAM_BASE = 0x20000000;
 // instructions at its own exact clock: FIFO levels the CPU and DMA see are at most this stale,
 // a tenth of one I2S frame, while the emulator stops its CPU loop ~50x less often.
 const PIO_BATCH = 256;
+// gc_collect() called by the harness returns here (never executed: the run loop catches it)
+const COLLECT_RETURN = 0x0000fff0;
+// MicroPython's GC (py/gc.c): 16-byte blocks on a 32-bit port, 2 ATB bits each, 0 = free
+const GC_BLOCK = 16;
 
 function parseArgs(argv) {
   const args = {};
@@ -86,7 +90,12 @@ class Pico {
       erase: this.syms.all.get('flash_range_erase'),
       program: this.syms.all.get('flash_range_program'),
       gcAlloc: this.syms.all.get('gc_alloc'),
+      eventWait: this.syms.all.get('mp_event_wait_ms'),
+      gcCollect: this.syms.all.get('gc_collect'),
     };
+    // one table lookup per instruction finds the few PCs hooked above (then compared exactly)
+    this.hookMask = new Uint8Array(0x10000);
+    for (const a of Object.values(this.hooks).concat([COLLECT_RETURN])) if (a != null) this.hookMask[a & 0xffff] = 1;
   }
 
   boot(fsImage) {
@@ -104,9 +113,17 @@ class Pico {
     this.busy = 0; // cycles spent executing (not in WFI/WFE)
     this.windowStart = { cycles: 0, busy: 0, allocs: 0 };
     this.allocs = 0;
+    this.collections = 0;
+    this.collectWanted = false;
+    this.collectSaved = null;
+    this.gcArea = null;
     this.profile_ = null;
     this.console = [];
     this.flashWrites = 0;
+    // Pins nothing drives read their pull: rp2040js models no pulls, so the harness does. All
+    // start high, as the Pico's inputs here all have pull-ups (knob contacts, buttons).
+    this.driven = new Map();
+    for (const pin of mcu.gpio) pin.rawInputValue = true;
     this.setupUSB();
     this.setupPIO();
     this.setupSPI();
@@ -163,6 +180,14 @@ class Pico {
       ? { bck: i2s.sck, ws: i2s.ws, sd: i2s.sd, lastBck: 0, lastWs: 0, shift: 0, left: 0, bits: i2s.bits,
           frames: [], frameCount: 0, lastFrameCycle: 0, period: 0, stalls: 0, maxGap: 0, capture: false }
       : null;
+  }
+
+  refreshPulls() {
+    for (const pin of this.mcu.gpio) {
+      if (this.driven.has(pin.index) || pin.outputEnable) continue;
+      const level = pin.pullupEnabled || !pin.pulldownEnabled;
+      if (pin.rawInputValue !== level) pin.setInputValue(level);
+    }
   }
 
   refreshPIO() {
@@ -298,13 +323,90 @@ class Pico {
     core.PC = core.LR & ~1;
   }
 
+  // A hooked PC is about to run; true when the hook moved the PC (run the loop again).
+  hook(pc) {
+    const h = this.hooks;
+    if (pc === h.erase || pc === h.program) {
+      this.hookFlash(pc);
+      return true;
+    }
+    if (pc === COLLECT_RETURN && this.collectSaved) {
+      const core = this.mcu.core;
+      const saved = this.collectSaved;
+      for (const r of [0, 1, 2, 3, 12, 14, 15]) core.registers[r] = saved.regs[r];
+      core.N = saved.N;
+      core.Z = saved.Z;
+      core.C = saved.C;
+      core.V = saved.V;
+      this.collectSaved = null;
+      this.collections++;
+      if (saved.regs[15] === this.hooks.gcAlloc) this.allocs--; // counted once already
+      return true;
+    }
+    if (pc === h.gcAlloc) this.allocs++;
+    if ((pc === h.gcAlloc || pc === h.eventWait) && this.collectWanted && !this.collectSaved) {
+      // a safe point of the main thread (gc_alloc itself collects here when the heap is
+      // full): call gc_collect(), then go on as if nothing happened
+      const core = this.mcu.core;
+      this.collectSaved = { regs: Uint32Array.from(core.registers), N: core.N, Z: core.Z, C: core.C, V: core.V };
+      this.collectWanted = false;
+      core.LR = COLLECT_RETURN | 1;
+      core.PC = h.gcCollect;
+      return true;
+    }
+    return false;
+  }
+
+  // The GC heap as MicroPython's gc_info() sees it, read from RAM: free bytes and the largest
+  // free block. The area (ATB start, length, finaliser table, pool start, end) sits in
+  // mp_state_ctx.mem; it is found by its first pointer, the linker's __GcHeapStart.
+  heapInfo() {
+    const m = this.mcu;
+    const word = (a) => m.sramView.getUint32(a - SRAM_BASE, true);
+    if (!this.gcArea) {
+      const base = this.syms.all.get('mp_state_ctx');
+      const start = this.syms.all.get('__GcHeapStart');
+      for (let a = base; a < base + 0x1000 && !this.gcArea; a += 4) {
+        if (word(a) !== start) continue;
+        const len = word(a + 4);
+        for (const poolAt of [a + 8, a + 12]) {
+          const pool = word(poolAt);
+          const poolEnd = word(poolAt + 4);
+          if (poolEnd > pool && pool > start && (poolEnd - pool) / GC_BLOCK === len * 4)
+            this.gcArea = { atb: start, len, pool, poolEnd };
+        }
+      }
+      if (!this.gcArea) throw new Error('GC heap area not found in mp_state_ctx');
+    }
+    const { atb, len, pool, poolEnd } = this.gcArea;
+    let free = 0;
+    let run = 0;
+    let largest = 0;
+    let objects = 0;
+    for (let i = 0; i < len; i++) {
+      const byte = m.sram[atb - SRAM_BASE + i];
+      for (let k = 0; k < 4; k++) {
+        const state = (byte >> (2 * k)) & 3;
+        if (state === 0) {
+          free++;
+          run++;
+          if (run > largest) largest = run;
+        } else {
+          run = 0;
+          if (state === 1) objects++;
+        }
+      }
+    }
+    return { pool_bytes: poolEnd - pool, free: free * GC_BLOCK, largest_free: largest * GC_BLOCK, objects };
+  }
+
   // Run for `cycles` clk_sys cycles (or until stop() says so).
   run(cycles, stop) {
     const mcu = this.mcu;
     const core = mcu.core;
     const regs = core.registers;
     const clock = mcu.clock;
-    const { erase, program, gcAlloc } = this.hooks;
+    const hookMask = this.hookMask;
     const end = this.cycles + cycles;
     let checkAt = this.cycles + 125000;
     while (this.cycles < end) {
@@ -326,11 +428,7 @@ class Pico {
         let busy = 0;
         while (cyc < limit && !core.waiting) {
           const pc = regs[15];
-          if (pc === erase || pc === program) {
-            this.hookFlash(pc);
-            continue;
-          }
-          if (pc === gcAlloc) this.allocs++;
+          if (hookMask[pc & 0xffff] === 1 && this.hook(pc)) continue;
           const n = core.executeInstruction();
           const target = clock.nanosCounter + n * ns;
           const alarm = clock.nextAlarm;
@@ -350,6 +448,7 @@ class Pico {
       if (this.cycles >= checkAt) {
         checkAt = this.cycles + 125000; // every ms: PIO enables, stop conditions
         this.refreshPIO();
+        this.refreshPulls();
         if (stop && stop()) return true;
       }
     }
@@ -365,6 +464,8 @@ class Pico {
 }
 
 // ---- the command loop ----
+// stdout carries the replies only: anything else rp2040js says goes to stderr
+console.log = console.info = console.debug = console.warn = (...a) => console.error(...a);
 const args = parseArgs(process.argv.slice(2));
 const pico = new Pico({
   bootrom: args.bootrom,
@@ -414,8 +515,12 @@ function handle(cmd) {
     case 'pin': {
       // drive an input from outside: 0/1, or null to let it float (the pull decides)
       const pin = pico.mcu.gpio[cmd.gpio];
-      if (cmd.value == null) pin.setInputValue(pin.pullupEnabled);
-      else pin.setInputValue(!!cmd.value);
+      if (cmd.value == null) pico.driven.delete(cmd.gpio);
+      else {
+        pico.driven.set(cmd.gpio, cmd.value);
+        pin.setInputValue(!!cmd.value);
+      }
+      pico.refreshPulls();
       return {};
     }
     case 'pins':
@@ -468,6 +573,15 @@ function handle(cmd) {
       return {};
     case 'stats':
       return stats();
+    case 'heap': {
+      // collect at the next safe point (within cmd.ms), then read the heap
+      const before = pico.collections;
+      pico.collectWanted = true;
+      const t0 = pico.cycles;
+      while (pico.collections === before && pico.cycles - t0 < ms(cmd.ms || 200)) pico.run(ms(1));
+      pico.collectWanted = false;
+      return { collected: pico.collections > before, ...pico.heapInfo(), out: pico.consoleText() };
+    }
     case 'quit':
       process.exit(0);
   }
