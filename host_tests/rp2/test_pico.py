@@ -78,7 +78,20 @@ def test_console_replies(pico):
     assert json.loads(pico.command("status --json"))["underruns"] == 0
 
 
+def wait_powered_up(pico, volume_db, timeout_ms=2000):
+    """`uamp ready` comes before the power-up sequence ends; a volume set meanwhile is
+    replaced by the power-on level. Wait until status shows `volume_db`."""
+    deadline = pico.now_ms + timeout_ms
+    status = json.loads(pico.command("status --json"))
+    while status["volume_db"] != volume_db and pico.now_ms < deadline:
+        pico.run_ms(50)
+        status = json.loads(pico.command("status --json"))
+    assert status["volume_db"] == volume_db, status
+    return status
+
+
 def test_vol_minus_20_reaches_the_pga2311_in_steps(pico):
+    wait_powered_up(pico, pico.profile["limits"]["power_on_db"])
     assert pico.command("vol -20") == "vol -20.0 dB"
     pico.command("mute off")
     # the unmute fades in from the floor one IC step (0.5 dB) at a time, each step waiting
@@ -140,11 +153,6 @@ def test_settings_survive_a_power_cycle(pico):
     assert saved["balance_db"] == 1.5
     pico.reboot()
     pico.wait_for(harness.READY, 6000)
-    status = json.loads(pico.command("status --json"))
-    deadline = pico.now_ms + 1500
-    while status["volume_db"] != -36.0 and pico.now_ms < deadline:  # power-up restores it
-        pico.run_ms(100)
-        status = json.loads(pico.command("status --json"))
-    assert status["volume_db"] == -36.0
+    status = wait_powered_up(pico, -36.0)
     assert status["balance_db"] == 1.5
     assert status["mute"] is False
