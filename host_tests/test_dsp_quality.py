@@ -311,3 +311,23 @@ def test_other_rates_and_word_lengths():
             left, _ = o.run(int(rate * 0.2) // 256)
             assert thd_n_db(left, 997, rate) < (-88 if bits == 16 else -120), (rate, bits)
             assert abs(_zero_crossings(left) - 997 * len(left) / rate) <= 1
+
+
+def switch_leftover_dbfs(o):
+    """Loudest rise (dBFS) of the 1 kHz tone's envelope while select_input("silence") fades it
+    out: a fade only falls, so any rise is the old source playing again after the fade-out;
+    -inf when the swap happens before the buffer is filled."""
+    o.engine.select_input("silence")
+    left, _ = o.run(30)  # 7680 frames: 160 periods
+    envelope = np.max(np.abs(left.reshape(-1, 48)), axis=1)  # one 1 kHz period per row
+    assert envelope[0] > 0.1 and envelope[-1] == 0
+    rises = envelope[1:][envelope[1:] > envelope[:-1]]
+    return 20 * math.log10(float(np.max(rises))) if len(rises) else -math.inf
+
+
+def test_input_switch_plays_nothing_of_the_old_source_after_the_fade_out():
+    o = Offline(bits=32)  # the 1 kHz generator, no dither: silence is exact zero
+    o.settle(40)
+    assert switch_leftover_dbfs(o) == -math.inf
+    left, _ = o.run(2)
+    assert not np.any(left)  # the new source (silence) plays, nothing of the tone's tail

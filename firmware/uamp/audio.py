@@ -348,10 +348,12 @@ class AudioEngine:
     def _fill(self, index):
         frames = self.frames
         work = self.work
+        gs = self.gain_state
+        if self._switch_to >= 0 and gs[0] == 0 and gs[1] == 0:
+            self._switch_source()  # faded out: the new source fills this buffer, not the old
         self._run_source(work, frames)
         self._run_eq(work, frames)
         self._run_crossfeed(work, frames)
-        gs = self.gain_state
         start_left = gs[0]
         start_right = gs[1]
         self._run_gain(work, frames)
@@ -400,6 +402,10 @@ class AudioEngine:
         if src == _WAV:
             self._wav.rewind()
         self._source = src
+        # Silent now: the filters forget the old source, so no tail of it fades in with the new.
+        tone.fill_zero(self.eq_state, len(self.eq_state))
+        tone.fill_zero(self._tail, 4)
+        self.xf[0] = self.xf[1] = 0
 
     def _run_eq(self, work, frames):
         pending = self._eq_pending
@@ -489,11 +495,7 @@ class AudioEngine:
 
     def _run_gain(self, work, frames):
         gs = self.gain_state
-        switching = self._switch_to >= 0
-        if switching and gs[0] == 0 and gs[1] == 0:
-            self._switch_source()
-            switching = False
-        left, right = (0, 0) if switching else self._gain_target
+        left, right = (0, 0) if self._switch_to >= 0 else self._gain_target
         if gs[0] == left == gs[1] == right == GAIN_ONE:
             return  # unity: the multiply would be exact anyway
         for ch in range(2):
