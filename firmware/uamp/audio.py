@@ -143,7 +143,7 @@ class AudioEngine:
         # gain: trim (Q15 per channel, the volume controller's) times the fade, ramped by at
         # most GAIN_STEP a buffer (_level), times the EQ pre-gain (Q24; _pregain_now follows
         # an EQ change's schedule in the callback, `pregain` is where it ends)
-        self.trim = (UNITY, UNITY)
+        self.trim = (GAIN_ONE, GAIN_ONE)  # Q24
         self.fade = 0  # starts silent
         self.pregain = GAIN_ONE
         self._pregain_now = GAIN_ONE
@@ -239,7 +239,15 @@ class AudioEngine:
         for v in (left_q15, right_q15):
             if type(v) is not int or not 0 <= v <= UNITY:
                 raise ValueError("trim must be an integer 0..%d (Q15)" % UNITY)
-        self.trim = (left_q15, right_q15)
+        self.set_trim_q24(left_q15 << 9, right_q15 << 9)
+
+    def set_trim_q24(self, left, right):
+        """set_trim with 2**24 as unity: fine enough that a -60 dB trim is within 0.0001 dB
+        (Q15 there is 33 steps: 0.26 dB each); the volume controller uses it."""
+        for v in (left, right):
+            if type(v) is not int or not 0 <= v <= GAIN_ONE:
+                raise ValueError("trim must be an integer 0..%d (Q24)" % GAIN_ONE)
+        self.trim = (left, right)
         self._update_gain_target()
 
     def trim_excess_db(self):
@@ -259,10 +267,10 @@ class AudioEngine:
         return worst
 
     def _update_gain_target(self):
-        # fade (Q15) * trim (Q15) >> 6 = Q24 (main loop: big ints are fine), times the pre-gain
+        # fade (Q15) * trim (Q24) >> 15 = Q24 (main loop: big ints are fine), times the pre-gain
         # as the callback does it (mul_q24), so the ramp lands exactly on _gain_target
         left, right = self.trim
-        self._level_target = ((left * self.fade) >> 6, (right * self.fade) >> 6)
+        self._level_target = ((left * self.fade) >> 15, (right * self.fade) >> 15)
         left, right = self._level_target
         self._gain_target = (mul_q24(left, self.pregain), mul_q24(right, self.pregain))
 
