@@ -25,7 +25,7 @@ PACKAGE_JSON = ROOT / "package.json"
 
 
 def firmware_version() -> str:
-    """uamp.VERSION, read from the source (no import: the tool runs without the firmware's path)."""
+    """uamp.VERSION, read from the source (no import needed)."""
     for line in (FIRMWARE / "uamp" / "__init__.py").read_text().splitlines():
         if line.startswith("VERSION"):
             return line.split("=", 1)[1].strip().strip("\"'")
