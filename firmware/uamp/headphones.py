@@ -13,6 +13,9 @@ UNITS = ("mw", "v")
 # A level worth having: 85 dB SPL average music (NIOSH 8 h limit) with 15 dB of peaks on top
 # (music peaks run 10-20 dB above average). A chain that cannot reach this at 0 dBFS is weak.
 USEFUL_SPL_DB = 100.0
+# The loudness cap of a headphone profile added without its own max SPL: as loud as the target
+# above (0 dBFS peaks at 100 dB SPL), never the amp's full output into a sensitive headphone.
+DEFAULT_MAX_SPL_DB = 100.0
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-_."
 MAX_NAME = 16
 
