@@ -1,4 +1,4 @@
-"""Headphone loudness math (../shared/reference/headphones.md), the profile's output/headphone
+"""Headphone loudness math (docs/headphones.md), the profile's output/headphone
 sections, and the SPL cap in the firmware (seam fakes and the real PGA2311 slice)."""
 
 import json
