@@ -157,3 +157,58 @@ def test_an_80x24_terminal_still_shows_the_console_and_the_prompt():
     assert "PGA2311 L -30.0 dB" in text and "F10" in text
     facts = next(i for i, line in enumerate(lines) if line.startswith("PGA2311"))
     assert facts >= 16  # every OLED row (64 pixels / 4) is still above the facts
+
+
+def test_analyze_thd_measures_the_steady_part_of_a_capture_with_a_fade_in(tmp_path):
+    from sim.simboard import SimBoard
+
+    board = SimBoard().boot()  # power-up: a fade-in of about 0.6 s to the power-on level
+    board.run_ms(2600)
+    capture = tmp_path / "capture.wav"
+    with wave.open(str(capture), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(48000)
+        w.writeframes(bytes(board.i2s.capture[: board.i2s.captured]))
+    code, out = analyze("thd", capture)
+    # before: the first 10 % skipped, the fade counted as distortion (-11.8 dB on this capture)
+    assert code == 0, out
+    figure = float(re.search(r"THD\+N (-?[0-9.]+) dB", out).group(1))
+    assert figure < -80, out
+    assert "the level changes in the first" in out and "measuring the steady part" in out
+    # --skip: the user's own start; a level change after it is warned about
+    code, out = analyze("thd", capture, "--skip", "0.2")
+    assert code == 0 and "warning: the level changes by" in out, out
+    code, out = analyze("thd", capture, "--skip", "1.5")
+    assert code == 0 and "warning" not in out and "changes" not in out, out
+
+
+def test_eq_response_png_reads_plainly():
+    import argparse
+
+    import matplotlib.pyplot as plt
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import analyze as tool
+
+    args = argparse.Namespace(
+        settings=None, preset="warm", band=None, bass=6.0, crossfeed=2, rate=48000
+    )
+    fig, worst, _ = tool.response_figure(args)
+    ax = fig.axes[0]
+    assert [round(t) for t in ax.get_xticks()] == [20, 100, 1000, 10000]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["20", "100", "1k", "10k"]
+    title = ax.get_title()
+    assert "preset 'warm'" in title and "bass +6 dB" in title and "crossfeed level 2" in title
+    assert ax.get_xlabel() == "frequency (Hz)" and ax.get_ylabel() == "level (dB)"
+    labels = " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    for jargon in ("RBJ", "kernel", "coefficients", "pre-gain"):
+        assert jargon not in labels + title
+    assert worst < 0.01
+    plt.close(fig)
+    args = argparse.Namespace(
+        settings=None, preset=None, band=None, bass=0, crossfeed=0, rate=48000
+    )
+    fig, _, _ = tool.response_figure(args)
+    assert fig.axes[0].get_title().startswith("uamp EQ: EQ flat, no bass boost\n")
+    plt.close(fig)
