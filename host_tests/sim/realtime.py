@@ -801,6 +801,15 @@ def needs_more(lines):
     return depth > 0
 
 
+class VirtualBoardFacts:
+    """`import _vboard` on the virtual board: which profile's chips it simulates. A unix port
+    cannot say which board it stands in for, so tools/deploy.py asks this before copying."""
+
+    def __init__(self, board, mcu):
+        self.board = board
+        self.mcu = mcu
+
+
 def setup(args):
     """Simulated machine and chip models first (from the repo), then the board's own files."""
     for path in (REPO + "/firmware", HERE):
@@ -810,6 +819,7 @@ def setup(args):
     sys.modules["machine"] = machine
     with open(REPO + "/boards/" + args["board"] + ".json") as f:
         board_profile = json.loads(f.read())
+    sys.modules["_vboard"] = VirtualBoardFacts(args["board"], board_profile["mcu"])
     # The repo's firmware helped build the simulator; the board runs its own deployed copy.
     for name in list(sys.modules):
         if name == "uamp" or name.startswith("uamp."):
