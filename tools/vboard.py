@@ -1,7 +1,8 @@
 """The virtual board: uamp's simulated hardware behind a serial port that talks like a real board.
 
     python tools/vboard.py --board pico-pcm5102a-pga2311 --link /tmp/uamp-tty
-    mpremote connect /tmp/uamp-tty fs ls        # or picocom/screen /tmp/uamp-tty
+    .venv/bin/mpremote connect /tmp/uamp-tty fs ls
+    .venv/bin/python -m serial.tools.miniterm /tmp/uamp-tty 115200    # a terminal; Ctrl-] quits
 
 The MCU is the MicroPython unix port running host_tests/sim/realtime.py: the simulated
 `machine`, the profile's chip models, a flash filesystem (a folder that persists between runs,
