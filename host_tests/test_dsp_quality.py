@@ -11,9 +11,9 @@ import numpy as np  # noqa: E402
 from offline import (  # noqa: E402
     Offline,
     change_figures,
-    switch_leftover_dbfs,
     measured_response_db,
     sine,
+    switch_leftover_dbfs,
     thd_n_db,
     wav_bytes,
 )
@@ -363,8 +363,8 @@ def test_every_accepted_band_and_cascade_is_within_005_db_of_rbj():
     import random
 
     from offline import eq_accuracy_db
-    from support import raises
 
+    from support import raises
     from uamp.dsp import eq
 
     for rate in (48000, 96000):
