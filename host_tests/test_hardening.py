@@ -249,7 +249,7 @@ def test_a_short_fault_during_a_wake_is_retried_by_itself():
             _standby(board)
             board.send("standby off\r")
             board.run_ms(at_ms)
-            setattr(getattr(board, part), "fault", "timeout")
+            getattr(board, part).fault = "timeout"
             board.run_ms(30)
             getattr(board, part).fault = None
             board.run_ms(app_module.POWER_RETRY_MS + 1500)

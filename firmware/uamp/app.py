@@ -45,7 +45,7 @@ def _make_dac(board, cfg):
             demp=_optional_output(board, cfg, "demp"),
         )
     if kind == "pcm5122":
-        return PCM5122(board.i2c, cfg["addr"])
+        return PCM5122(board.i2c, cfg["addr"], bits=board.profile["i2s"]["bits"])
     raise ChipError("no driver yet for DAC '%s'" % kind)
 
 
@@ -102,6 +102,7 @@ class App:
         # Amp enable first and low: whatever the chips do while being set up stays inaudible.
         amp_pin = self.profile.get("amp_enable")
         self.amp_enable = None if amp_pin is None else self.board.output(amp_pin, 0)
+        self._amp_on_ms = None  # when power-up raised the amp enable (None: it is low)
         for part, make, key in (
             ("dac", _make_dac, "dac"),
             ("volume IC", _make_volume_ic, "volume"),
@@ -281,9 +282,7 @@ class App:
                 self._restart_power_up()
             return
         if self.state == BOOTING:
-            if self._elapsed_ms() >= CLOCKS_SETTLE_MS:
-                if self.amp_enable is not None:
-                    self.amp_enable(1)
+            if self._elapsed_ms() >= CLOCKS_SETTLE_MS and self._amp_started():
                 if self._chip_call(self.analog.enable, True, "volume chip"):
                     self._enter(AMP_ON)
         elif self.state == AMP_ON:
@@ -320,9 +319,22 @@ class App:
                 self._amp_off()
             self._enter(OFF)  # shut down: stays muted, amp off, DAC in standby
             return
-        if ok and self._chip_call(self.dac.standby, False) and self._chip_call(self.dac.mute, False):
-            self.volume.mute(not self.resume_unmuted)
+        if ok and self._chip_call(self.dac.standby, False):
+            if self._chip_call(self.dac.mute, False):
+                self.volume.mute(not self.resume_unmuted)
         self._enter(RUNNING)
+
+    def _amp_started(self):
+        """Raise the amp enable (once per power-up); True once the volume chip's start-up
+        time since then has passed (`startup_ms`: the TPA6130A2 answers on I2C only 5 ms
+        after its SD pin rises, SLOS488B), so its first register write is acknowledged."""
+        now = self.clock.ticks_ms()
+        if self._amp_on_ms is None:
+            if self.amp_enable is not None:
+                self.amp_enable(1)
+            self._amp_on_ms = now
+        startup = getattr(self.analog, "startup_ms", 0)
+        return self.clock.ticks_diff(now, self._amp_on_ms) >= startup
 
     def _set_power_on_level(self):
         """The smaller of the saved level and the power-on cap (a bad saved value is ignored)."""
@@ -414,6 +426,7 @@ class App:
             return False
         if self.amp_enable is not None:
             self.amp_enable(0)
+        self._amp_on_ms = None
         self._enter(BOOTING)
         return True
 
@@ -423,6 +436,7 @@ class App:
         finally:
             if self.amp_enable is not None:
                 self.amp_enable(0)  # whatever the bus did
+            self._amp_on_ms = None
 
     def _amp_off(self):
         try:

@@ -4,11 +4,12 @@ Characters arrive one at a time (from an asyncio reader on stdin on the board, f
 simulator). CR, LF and CR LF all end a line; backspace/DEL erase; up/down arrows (ESC [ A/B)
 walk the history; Ctrl-U clears the line. A control character (CR included) ends an escape
 sequence, so Enter after a lone ESC still runs the line. Any other character that is not
-printable ASCII (a NUL, a Unicode minus, a byte that is not UTF-8) makes the whole line an error:
-dropping it would run a different command ("vol -2<NUL>0" is not "vol -20"). Ctrl-C never arrives here on a board: MicroPython
-turns it into KeyboardInterrupt before stdin sees it, and nothing in the firmware disables that,
-so the REPL and mpremote keep working. A line that overflows is refused whole (a cut
-"vol -40" would be "vol -4"). The commands live in uamp/commands.py.
+printable ASCII (a NUL, a Unicode minus, a byte that is not UTF-8) makes the whole line an
+error: dropping it would run a different command ("vol -2<NUL>0" is not "vol -20"). Ctrl-C
+never arrives here on a board: MicroPython turns it into KeyboardInterrupt before stdin sees
+it, and nothing in the firmware disables that, so the REPL and mpremote keep working. A line
+that overflows is refused whole (a cut "vol -40" would be "vol -4"). The commands live in
+uamp/commands.py.
 """
 
 from uamp.commands import Commands
