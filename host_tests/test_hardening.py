@@ -5,6 +5,7 @@ ground with random inputs; these pin down the cases by name."""
 import json
 
 from sim.flashfs import FlashFS
+from sim.ringlog import PIN_HISTORY, SERIAL_LOG, RingLog
 from sim.simboard import SimBoard, profile_path
 from support import raises
 from uamp import app as app_module
@@ -436,3 +437,35 @@ def test_saved_eq_presets_are_checked_one_by_one():
     assert sorted(board.app.settings.values["eq_user"]) == ["mine"]
     assert "eq on" in board.send("eq preset mine\r")
     assert "built-in preset" in board.send("eq save flat\r")
+
+
+# --- the simulator's logs stay bounded ------------------------------------------------------
+
+
+def test_a_ring_log_keeps_the_newest_entries_in_bounded_memory():
+    log = RingLog(100)
+    assert log == [] and len(log) == 0 and log[0:] == []
+    for i in range(1050):
+        log.append(i)
+        assert len(log.items) < 200
+    assert len(log) == 1050 and log[-1] == 1049 and log[1049] == 1049
+    assert log[1040:] == list(range(1040, 1050)) and log[-3:] == [1047, 1048, 1049]
+    assert log[0:] == list(log) and list(log)[0] >= 1050 - 200
+    assert raises(IndexError, lambda: log[0])
+    log.clear()
+    assert log == [] and len(log) == 1050 and log[1050:] == []
+
+
+def test_the_simulator_logs_are_ring_logs_and_replies_still_read_right():
+    board = _running(ESP32)
+    assert isinstance(board.serial_out, RingLog) and board.serial_out.cap == SERIAL_LOG
+    assert isinstance(board.pin(board.profile["amp_enable"]).history, RingLog)
+    assert isinstance(board.world.i2c_bus(0).transactions, RingLog)
+    pin = board.pin(34)
+    for i in range(3 * PIN_HISTORY + 1):
+        pin.drive(i & 1)
+    assert len(pin.history.items) < 2 * PIN_HISTORY and pin.history[-1][1] == 0
+    for _ in range(2 * SERIAL_LOG):
+        board.send("version\r")  # one write a reply
+    assert len(board.serial_out.items) < 2 * SERIAL_LOG and board.serial_out.dropped > 0
+    assert board.send("vol -21\r") == "vol -21.0 dB\r\n"
