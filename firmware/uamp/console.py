@@ -50,10 +50,10 @@ class Console:
         last = self.last
         self.last = ch
         if self.escape != _NORMAL:
-            if ch >= " ":
+            if " " <= ch <= "~":
                 self._escape(ch)
                 return
-            self.escape = _NORMAL  # a control character cuts the sequence short: it counts
+            self.escape = _NORMAL  # a control or non-ASCII character cuts it short: it counts
         if ch == "\r" or ch == "\n":
             if ch == "\n" and last == "\r":
                 return  # CR LF is one line end
