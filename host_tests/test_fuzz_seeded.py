@@ -12,6 +12,7 @@ import json
 import os
 
 from fake_parts import Rig
+
 from sim.flashfs import FlashFS
 from sim.simboard import SimBoard, profile_path
 from uamp import app as app_module
@@ -310,7 +311,12 @@ def _mutate(rng, values):
 
 def _encode(body):
     data = json.dumps(body).encode()
-    header = "%s %d %08x %d\n" % (settings.MAGIC, settings.VERSION, settings.crc32(data), len(data))
+    header = "%s %d %08x %d\n" % (
+        settings.MAGIC,
+        settings.VERSION,
+        settings.crc32(data),
+        len(data),
+    )
     return header.encode() + data
 
 
