@@ -84,16 +84,23 @@ def tpa6130a2_rig(addr=0x60):
     chip = TPA6130A2Model(world, sd=27)
     world.i2c_bus(0).attach(0x60, chip)
     machine.Pin(27, machine.Pin.OUT, value=1)
+    world.clock.advance_us(TPA6130A2.startup_ms * 1000)  # SD high, start-up time passed
     i2c = machine.I2C(0, freq=400000)
     return world, chip, TPA6130A2(i2c, addr)
 
 
-def pcm5122_rig(addr=0x4C):
+def pcm5122_rig(addr=0x4C, bits=16):
+    """The driver and the chip on I2C bus 0, and an I2S port (id 0, no MCLK) sending it
+    `bits`-bit words, as on the ESP32 board."""
     world = machine.reset_world()
-    chip = PCM5122Model(world, 0x4C)
+    chip = PCM5122Model(world, 0x4C, i2s_id=0)
     world.i2c_bus(0).attach(0x4C, chip)
+    machine.I2S(
+        0, sck=26, ws=25, sd=33, mode=machine.I2S.TX, bits=bits,
+        format=machine.I2S.STEREO, rate=48000, ibuf=8192,
+    )  # fmt: skip
     i2c = machine.I2C(0, freq=400000)
-    return world, chip, PCM5122(i2c, addr)
+    return world, chip, PCM5122(i2c, addr, bits=bits)
 
 
 def digital_rig():

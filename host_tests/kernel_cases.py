@@ -71,9 +71,10 @@ def to_int16_case(frames=97, dither=1):
     return [bytearray(4 * frames), buf, frames, array("i", [99, 17, 0, 0, 0, dither])]
 
 
-def to_int32_case(frames=97):
+def to_int32_case(frames=97, unmuted=0):
     buf = stereo_signal(frames, 11, 1 << 24)
-    return [bytearray(8 * frames), buf, frames, array("i", [0, 0, 0, 0, 0, 0])]
+    buf[2] = -(1 << 23)  # negative full scale in an odd frame: the pattern must not wrap it
+    return [bytearray(8 * frames), buf, frames, array("i", [0, 0, 0, 0, 0, unmuted])]
 
 
 def sine_case(frames=97, freq=997, rate=44100):

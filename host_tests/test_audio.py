@@ -68,7 +68,8 @@ def test_32bit_output_allocates_nothing_and_plays_24_bits():
     left = board.samples(0)[-4800:]
     # the -6 dBFS tone, bass shelf far below it, pre-gain -6 dB: about -12 dBFS, 24-bit words
     assert 0.24 * 2**31 < peak(left) < 0.26 * 2**31
-    assert all(s & 0xFF == 0 for s in left)  # Q23 << 8: the low byte is always zero
+    # Q23 << 8, and +-1 by frame while unmuted (never exact zero: output.py)
+    assert all(s & 0xFF in (0x01, 0xFF) for s in left)
     assert len(set(s >> 8 & 0xFF for s in left)) > 200  # and the bits below 16 are in use
 
 

@@ -85,8 +85,24 @@ def test_output_kernels_match_reference():
     for dither in (0, 1):
         out = _same(output.to_int16, output.to_int16_reference, cases.to_int16_case(97, dither))
         assert out[3][2] > 0  # clips counted
-    out = _same(output.to_int32, output.to_int32_reference, cases.to_int32_case())
-    assert out[3][2] > 0
+    for unmuted in (0, 1):
+        out = _same(output.to_int32, output.to_int32_reference, cases.to_int32_case(97, unmuted))
+        assert out[3][2] > 0
+
+
+def test_int32_output_is_never_exact_zero_while_unmuted():
+    """The DACs' zero-data detect mutes after 1024 zero samples and unmutes abruptly: while
+    unmuted, 32-bit silence carries +-1 in the word's lowest bit, alternating by frame, and
+    none of it wraps at full scale; muted it is exact zero."""
+    buf = array("i", [0, 0, -(1 << 23), 0, (1 << 23) - 1, 5, 0, 0])
+    for unmuted, want in (
+        (1, [1, 1, -(1 << 31) + 1, -1, 0x7FFFFF00 + 1, (5 << 8) + 1, -1, -1]),
+        (0, [0, 0, -(1 << 31), 0, 0x7FFFFF00, 5 << 8, 0, 0]),
+    ):  # fmt: skip
+        for kernel in (output.to_int32, output.to_int32_reference):
+            out = bytearray(32)
+            kernel(out, buf, 4, array("i", [0, 0, 0, 0, 0, unmuted]))
+            assert list(array("i", out)) == want, (kernel, unmuted)
 
 
 def test_int16_output_without_dither_rounds_and_clamps():

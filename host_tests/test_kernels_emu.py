@@ -70,9 +70,13 @@ def test_output_on_armv6m():
             cases.to_int16_case(61, dither),
         )
         assert out[3][2] > 0
-    runner.compare(
-        "uamp.dsp.output", "to_int32", output.to_int32_reference, cases.to_int32_case(61)
-    )
+    for unmuted in (0, 1):
+        runner.compare(
+            "uamp.dsp.output",
+            "to_int32",
+            output.to_int32_reference,
+            cases.to_int32_case(61, unmuted),
+        )
 
 
 def test_sources_on_armv6m():

@@ -33,8 +33,22 @@ def test_hardware_shutdown_loses_the_registers_and_enable_restores_them():
     assert chip.gain_db(0) is None and chip.regs[2] == 0xC0
     assert raises(OSError, driver.mute, True).args[0] == 5
     world.pin(27).set_output(1)
+    world.clock.advance_us(tpa6130a2.STARTUP_MS * 1000)
     driver.enable(True)
     assert chip.gain_db(0) is None and chip.code() == 34  # level restored, muted as asked
+
+
+def test_no_acknowledge_until_the_start_up_time_after_sd_rises():
+    """SLOS488B Operating Characteristics: start-up time from shutdown 5 ms. The model
+    refuses transfers until then; the driver says how long to wait (startup_ms)."""
+    world, chip, driver = tpa6130a2_rig()
+    world.pin(27).set_output(0)
+    world.pin(27).set_output(1)
+    world.clock.advance_us(4900)
+    assert raises(OSError, driver.enable, True).args[0] == 5 and chip.startup_naks == 1
+    world.clock.advance_us(100)
+    driver.enable(True)
+    assert chip.enabled(0) and driver.startup_ms == 5
 
 
 def test_enable_sets_both_hp_enable_bits():

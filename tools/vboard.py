@@ -17,6 +17,7 @@ interpreter on a soft reboot. Runs until stopped (Ctrl-C, SIGTERM, or a `stop` s
 from __future__ import annotations
 
 import argparse
+import ctypes
 import errno
 import os
 import re
@@ -29,6 +30,14 @@ import time
 import tty
 from collections.abc import Callable
 from pathlib import Path
+
+
+def _die_with_parent() -> None:
+    """Runs in the MCU child before exec: Linux sends it SIGTERM when this supervisor dies, so a
+    killed vboard (or a test that timed out) never leaves a real-time MCU spinning a core."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = ROOT / "host_tests" / "sim" / "realtime.py"
@@ -202,6 +211,7 @@ class VirtualBoard:
             pass_fds=(status_w, control_r),
             cwd=str(ROOT),
             start_new_session=True,  # the terminal's Ctrl-C is ours, not the MCU's
+            preexec_fn=_die_with_parent,
         )
         os.close(status_w)
         os.close(control_r)

@@ -43,7 +43,7 @@ def _make_dac(board, cfg):
             demp=_optional_output(board, cfg, "demp"),
         )
     if kind == "pcm5122":
-        return PCM5122(board.i2c, cfg["addr"])
+        return PCM5122(board.i2c, cfg["addr"], bits=board.profile["i2s"]["bits"])
     raise ChipError("no driver yet for DAC '%s'" % kind)
 
 
@@ -98,6 +98,7 @@ class App:
         # Amp enable first and low: whatever the chips do while being set up stays inaudible.
         amp_pin = self.profile.get("amp_enable")
         self.amp_enable = None if amp_pin is None else self.board.output(amp_pin, 0)
+        self._amp_on_ms = None  # when power-up raised the amp enable (None: it is low)
         for part, make, key in (
             ("dac", _make_dac, "dac"),
             ("volume IC", _make_volume_ic, "volume"),
@@ -229,9 +230,7 @@ class App:
         if self.volume.fault is not None:
             return
         if self.state == BOOTING:
-            if self._elapsed_ms() >= CLOCKS_SETTLE_MS:
-                if self.amp_enable is not None:
-                    self.amp_enable(1)
+            if self._elapsed_ms() >= CLOCKS_SETTLE_MS and self._amp_started():
                 if self._chip_call(self.analog.enable, True, "volume chip"):
                     self._enter(AMP_ON)
         elif self.state == AMP_ON:
@@ -259,6 +258,18 @@ class App:
                 ):
                     self.volume.mute(not self.resume_unmuted)
                 self._enter(RUNNING)
+
+    def _amp_started(self):
+        """Raise the amp enable (once per power-up); True once the volume chip's start-up
+        time since then has passed (`startup_ms`: the TPA6130A2 answers on I2C only 5 ms
+        after its SD pin rises, SLOS488B), so its first register write is acknowledged."""
+        now = self.clock.ticks_ms()
+        if self._amp_on_ms is None:
+            if self.amp_enable is not None:
+                self.amp_enable(1)
+            self._amp_on_ms = now
+        startup = getattr(self.analog, "startup_ms", 0)
+        return self.clock.ticks_diff(now, self._amp_on_ms) >= startup
 
     def _set_power_on_level(self):
         """The smaller of the saved level and the power-on cap (a bad saved value is ignored)."""
@@ -318,6 +329,7 @@ class App:
         self.analog.enable(False)  # outputs off over the bus while the chip still answers
         if self.amp_enable is not None:
             self.amp_enable(0)
+        self._amp_on_ms = None
 
     def _chip_call(self, method, arg, part="dac"):
         """Call a driver (or a change action) with one argument; a bus fault mutes and reports."""

@@ -368,8 +368,9 @@ class AudioEngine:
         self._gain_seen[at] = start_left if start_left > gs[0] else gs[0]
         self._gain_seen[at + 1] = start_right if start_right > gs[1] else gs[1]
         self._seen_at = (at + 2) % (2 * EFFECT_BUFFERS)
+        # Muted = true digital silence; unmuted output is never exact zero (output.py).
+        self.out_state[5] = 1 if gs[0] or gs[1] else 0
         if self.bits == 16:
-            self.out_state[5] = 1 if gs[0] or gs[1] else 0  # muted = true digital silence
             if self._int16_m0 is None:
                 output.to_int16(self.outs[index], work, frames, self.out_state)
             else:

@@ -37,10 +37,11 @@ def profile_path(name):
 
 def _attach_dac(world, profile):
     cfg = profile["dac"]
+    i2s_id = profile["i2s"]["id"]  # the DAC hears this port; no board wires an SCK (MCLK)
     if cfg["type"] == "pcm5102a":
-        return PCM5102AModel(world, cfg["xsmt"], cfg.get("flt"), cfg.get("demp"))
+        return PCM5102AModel(world, cfg["xsmt"], cfg.get("flt"), cfg.get("demp"), i2s_id)
     if cfg["type"] == "pcm5122":
-        chip = PCM5122Model(world, cfg["addr"])
+        chip = PCM5122Model(world, cfg["addr"], i2s_id)
         world.i2c_bus(profile["i2c"]["id"]).attach(cfg["addr"], chip)
         return chip
     return None

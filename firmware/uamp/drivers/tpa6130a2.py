@@ -11,11 +11,14 @@ The chip is readable, so every write is read back and compared (a mismatch is a 
 Nothing is sent before enable(True): the board's amp-enable GPIO drives the SD pin, and
 whether the I2C port answers in hardware shutdown is not settled (SLOS488 8.4.1), so the
 driver keeps its settings in the shadow until the chip is powered, then writes them all.
+The chip needs 5 ms after SD rises ("Start-up time from shutdown", SLOS488B Operating
+Characteristics): the caller waits `startup_ms` between raising SD and enable(True).
 """
 
 from micropython import const
 
 ADDRESS = const(0x60)
+STARTUP_MS = const(5)
 _CONTROL = const(1)
 _VOLUME = const(2)
 _HP_EN_L = const(0x80)
@@ -57,6 +60,9 @@ def code_for_db(db):
 class TPA6130A2:
     min_db = MIN_DB
     max_db = MAX_DB
+    # SLOS488B Operating Characteristics, "Start-up time from shutdown": 5 ms. The app raises
+    # SD (the amp enable) and waits this long before enable(True) writes anything.
+    startup_ms = STARTUP_MS
 
     def __init__(self, i2c, addr=ADDRESS):
         self.i2c = i2c

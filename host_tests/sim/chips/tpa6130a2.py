@@ -6,12 +6,16 @@
 Power-up ("Default Mode"): HP enables off, stereo, SWS off, both mutes on, volume -59.5 dB.
 The SD pin (the board's amp-enable GPIO) must be high for any output. Modelled as the strict
 case (to verify against SLOS488 8.4.1): while SD is low the chip does not acknowledge on I2C,
-and it comes back from shutdown with the power-up register values.
+and it comes back from shutdown with the power-up register values. After SD rises the chip
+needs its start-up time (SLOS488B Operating Characteristics: "Start-up time from shutdown",
+5 ms) before it answers: the model does not acknowledge until then either (`startup_naks`
+counts the transfers refused).
 """
 
 from sim.chips.i2c_registers import I2CRegisterChip
 
 _EIO = 5
+STARTUP_US = 5000  # SLOS488B Operating Characteristics: start-up time from shutdown, 5 ms
 
 # SLOS488B Table 2, nominal gain in dB for V[5:0]; codes 31 and 63 were not legible in the
 # copy checked, so the model refuses to report them (a test then fails loudly).
@@ -36,6 +40,8 @@ class TPA6130A2Model(I2CRegisterChip):
         super().__init__()
         self.world = world
         self.sd = sd
+        self.sd_rose_us = None  # when SD last went high; None: never seen low-to-high
+        self.startup_naks = 0
         self._power_up_defaults()
         if sd is not None:
             world.pin(sd).listeners.append(self._sd_changed)
@@ -46,15 +52,27 @@ class TPA6130A2Model(I2CRegisterChip):
     def _sd_changed(self, _pin, old, new):
         if new == 0:
             self._power_up_defaults()
+        else:
+            self.sd_rose_us = self.world.clock.now_us
 
-    def i2c_write(self, data):
+    def starting_up(self):
+        """SD went high less than the start-up time ago."""
+        rose = self.sd_rose_us
+        return rose is not None and self.world.clock.now_us - rose < STARTUP_US
+
+    def _answering(self):
         if self.shut_down_by_pin():
             raise OSError(_EIO)  # no acknowledge in hardware shutdown
+        if self.starting_up():
+            self.startup_naks += 1
+            raise OSError(_EIO)  # not yet: the start-up time has not passed
+
+    def i2c_write(self, data):
+        self._answering()
         super().i2c_write(data)
 
     def i2c_read(self, nbytes):
-        if self.shut_down_by_pin():
-            raise OSError(_EIO)
+        self._answering()
         return super().i2c_read(nbytes)
 
     def read_register(self, reg):
