@@ -6,16 +6,17 @@ MICROPYTHON := $(VENV)/bin/micropython -X heapsize=32M
 STAMP := $(VENV)/.installed
 BOARD ?= pico-pcm5102a-pga2311
 
-.PHONY: help venv test test-cpython test-micropython test-mpy lint sim vboard deploy bench bench-board clean
+.PHONY: help venv rp2emu test test-cpython test-micropython test-mpy test-rp2 lint sim vboard deploy bench bench-board bench-rp2 clean
 
 help:
-	@echo "make test                      all checks: CPython, MicroPython unix port, mpy-cross, ruff"
-	@echo "  make test-cpython | test-micropython | test-mpy | lint    one step of make test"
+	@echo "make test                      all checks: CPython, MicroPython unix port, mpy-cross, emulated Pico, ruff"
+	@echo "  make test-cpython | test-micropython | test-mpy | test-rp2 | lint    one step of make test"
 	@echo "make sim [BOARD=profile]       the front panel of a virtual board (SIM_ARGS=--demo: scripted)"
 	@echo "make vboard [BOARD=profile] [LINK=path]       a virtual board on a pty, until Ctrl-C"
 	@echo "make deploy BOARD=profile PORT=/dev/ttyACM0   flash a real board (or a vboard LINK) with mpremote"
 	@echo "make bench                     DSP speed: bytecode vs viper vs C, armv6m cycles/frame"
 	@echo "make bench-board PORT=/dev/ttyACM0            time the DSP kernels on the board"
+	@echo "make bench-rp2                 boot time, heap, gc_alloc per buffer, CPU share on the emulated Pico"
 	@echo "make venv                      create .venv from requirements.txt (the others do it first)"
 	@echo "make clean                     remove build/ (virtual boards' flash, sim.wav) and caches"
 	@echo "profiles (BOARD=): $(notdir $(basename $(wildcard boards/*.json)))"
@@ -27,17 +28,29 @@ $(STAMP): requirements.txt
 
 venv: $(STAMP)
 
+# The emulated Pico's node packages (tools/rp2emu/package-lock.json pins rp2040js).
+RP2EMU := tools/rp2emu/node_modules/.installed
+$(RP2EMU): tools/rp2emu/package.json tools/rp2emu/package-lock.json
+	cd tools/rp2emu && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+rp2emu: $(RP2EMU)
+
 # Each step is its own command with its own exit code; make stops at the first failure.
-test: test-cpython test-micropython test-mpy lint
+test: test-cpython test-micropython test-mpy test-rp2 lint
 
 test-cpython: $(STAMP)
-	$(PY) -m pytest host_tests
+	$(PY) -m pytest host_tests --ignore=host_tests/rp2
 
 test-micropython: $(STAMP)
 	$(MICROPYTHON) host_tests/mp_run.py
 
 test-mpy: $(STAMP)
 	$(PY) tools/mpy_build.py
+
+# The deploy layout on MicroPython's own rp2 port, on an emulated Pico (tools/rp2emu).
+test-rp2: $(STAMP) $(RP2EMU)
+	$(PY) -m pytest host_tests/rp2
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -60,6 +73,9 @@ deploy: $(STAMP)
 # DSP benchmark: prints a table (frames/s, viper/C, RP2040 cycles/frame); not a pass/fail test.
 bench: $(STAMP)
 	$(PY) tools/bench.py
+
+bench-rp2: $(STAMP) $(RP2EMU)
+	$(PY) tools/rp2emu/bench.py
 
 bench-board: $(STAMP)
 	@test -n "$(PORT)" || (echo "usage: make bench-board PORT=<serial device>"; exit 2)

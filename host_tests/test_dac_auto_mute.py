@@ -56,6 +56,12 @@ def test_silence_then_sound_never_meets_the_dacs_auto_mute():
             assert detect.engaged == engaged, (name, bits)
             loud = [r for r in detect.release_levels() if r[1] > QUIET_LSB]
             assert loud == [], (name, bits, loud)
+            worst = max([level for _ms, level in detect.release_levels()] or [0])
+            print(
+                "%s %d-bit: zero-data mute engaged %d times while unmuted (at power-up %d); "
+                "%d releases, loudest first sample %d LSB (16-bit)"
+                % (name, bits, detect.engaged - engaged, engaged, detect.releases, worst)
+            )
 
 
 def test_a_user_mute_may_meet_it_but_the_unmute_fades_in_under_it():

@@ -117,13 +117,24 @@ def remote_files(port: str, folder: str) -> set[str]:
     return set(mpremote(port, "exec", code, capture=True).split())
 
 
+def layout(build: Path, board: str) -> dict[str, Path]:
+    """What goes on the board's filesystem: its path there -> the local file. The compiled
+    modules of `build` (one arch's mpy_build output), /main.py and the profile as /board.json.
+    The emulated Pico (tools/rp2emu) builds its flash image from the same list."""
+    files = {"/" + str(p.relative_to(build)): p for p in sorted((build / "uamp").rglob("*.mpy"))}
+    files["/main.py"] = ROOT / "firmware" / "main.py"
+    files["/board.json"] = ROOT / "boards" / f"{board}.json"
+    return files
+
+
 def copy(port: str, build: Path, board: str) -> None:
-    local = {"/" + str(p.relative_to(build)) for p in (build / "uamp").rglob("*.mpy")}
+    files = layout(build, board)
+    local = {path for path in files if path.startswith("/uamp/")}
     stale = sorted(remote_files(port, "uamp") - local)
     commands = [["fs", "rm", ":" + path] for path in stale]
     commands.append(["fs", "cp", "-r", str(build / "uamp"), ":"])
-    commands.append(["fs", "cp", str(ROOT / "firmware" / "main.py"), ":main.py"])
-    commands.append(["fs", "cp", str(ROOT / "boards" / f"{board}.json"), ":board.json"])
+    commands.append(["fs", "cp", str(files["/main.py"]), ":main.py"])
+    commands.append(["fs", "cp", str(files["/board.json"]), ":board.json"])
     args: list[str] = []
     for command in commands:  # one connection; "+" separates mpremote commands
         args += (["+"] if args else []) + command

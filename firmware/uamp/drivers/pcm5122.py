@@ -120,10 +120,10 @@ class PCM5122:
         self._write(_STANDBY, _RQST if on else 0)
 
     def set_rate(self, rate):
-        """After a sample-rate change, made in standby (register 2 RQST): the chip's default
-        clock auto-set derives its dividers from the new I2S clocks when it leaves standby,
-        so nothing is written (unverified beyond the default register values; see
-        docs/chips.md)."""
+        """After a sample-rate change, made in standby (register 2 RQST): the clock divider
+        auto-set (register 37 DCAS left 0) derives the dividers from the new BCK/LRCK when
+        the chip leaves standby, so nothing is written (the auto-set itself is not
+        modelled; see docs/chips.md)."""
         self.rate = rate
 
     def set_volume_db(self, left_db, right_db):

@@ -10,10 +10,10 @@ pcm512x driver defines them):
   63 ramp: down rate D(7:6), down step D(5:4), up rate D(3:2), up step D(1:0) (Tables 30, 31)
   65 auto-mute: ACTL bit 2 (1 = both channels must be zero), bit 0 left, bit 1 right enable
      (ZHCSAC2C Table 5; its register map names bit 1 AMLE but describes it as the right
-     channel, so which bit is which channel is not settled: uamp clears both)
+     channel, and the Linux driver takes bit 1 as left: not settled, uamp clears both)
 Power-up: page 0, volume 48 (0 dB), not muted, ramp 0x22 (1 dB every fs both ways), filter
 1, PLL reference SCK, no errors ignored, 24-bit words, auto-mute after 1024 zero samples on
-both channels.
+both channels (the Linux driver's register defaults agree).
 
 Clocks: the model sees the board's I2S port (`i2s_id`) and whether an SCK (MCLK) is wired
 (`sck`; uamp's boards wire none). Without SCK the chip only plays in the 3-wire mode of

@@ -1,0 +1,147 @@
+"""`make bench-rp2`: uamp's figures on the emulated Pico (MicroPython v1.28.0 RPI_PICO, rp2040js).
+
+    python tools/rp2emu/bench.py [--board pico-pcm5102a-pga2311] [--window-ms 1000] [--top 8]
+
+Prints, for the layout `make deploy` installs: the boot time to `uamp ready`; the free heap and
+the largest free block after boot (MicroPython's own gc_collect() at a safe point, then its
+allocation table read from RAM, with the firmware running); and for DSP off, each stage alone
+and the heaviest chain: the CPU share (cycles not asleep in WFI/WFE, of all cycles at clk_sys),
+gc_alloc calls per audio buffer, underruns, bit-clock stalls and how long `status --json`
+takes to answer. Last, Ctrl-C under the heaviest chain, and the REPL's gc.mem_free() after it.
+The figures are the emulator's: flash wait states are not modelled, so a real Pico is at least
+as busy. Not a pass/fail test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness  # noqa: E402
+
+FRAMES_PER_BUFFER = 256  # firmware/uamp/audio.py FRAMES
+DSP_OFF = ("bass 0", "eq off", "xfeed off")
+CHAINS = (
+    ("DSP off", ()),
+    ("bass +6 dB", ("bass 6",)),
+    ("EQ preset warm (5 bands)", ("eq preset warm",)),
+    ("crossfeed", ("xfeed on",)),
+    ("heaviest: bass + 5-band EQ + crossfeed + dither", ("bass 6", "eq preset warm", "xfeed on")),
+)
+
+
+def last_line(text: str, start: str) -> str:
+    lines = [line for line in text.splitlines() if start in line]
+    return lines[-1].strip() if lines else ""
+
+
+def console_latency_ms(pico: harness.Pico) -> float:
+    started = pico.now_ms
+    pico.send("status --json\r")
+    pico.wait_for("}", 2000)
+    return pico.now_ms - started
+
+
+def measure(pico: harness.Pico, commands, window_ms: float, top: int) -> dict:
+    for line in DSP_OFF + tuple(commands):
+        pico.command(line)
+    pico.run_ms(300)  # EQ and crossfeed ramps end within 32 buffers (171 ms)
+    underruns = json.loads(pico.command("status --json"))["underruns"]
+    pico.window(profile=top > 0)
+    pico.run_ms(window_ms)
+    s = pico.stats()
+    busiest = pico.busiest(top) if top else []
+    latency = console_latency_ms(pico)
+    underruns = json.loads(pico.command("status --json"))["underruns"] - underruns
+    buffers = window_ms / 1000 * pico.profile["i2s"]["rate"] / FRAMES_PER_BUFFER
+    return {
+        "cpu": s["cpu"],
+        "allocs_per_buffer": s["allocs"] / buffers,
+        "underruns": underruns,
+        "stalls": s["i2s"]["stalls"],
+        "latency_ms": latency,
+        "busiest": [(name, cycles / max(s["busy"], 1)) for name, cycles in busiest],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--board", default="pico-pcm5102a-pga2311")
+    parser.add_argument("--window-ms", type=float, default=1000, help="emulated ms per figure")
+    parser.add_argument("--top", type=int, default=6, help="busiest symbols per chain (0: none)")
+    parser.add_argument("--no-ctrl-c", action="store_true", help="skip the Ctrl-C check")
+    args = parser.parse_args()
+    reason = harness.missing()
+    if reason:
+        print(f"bench-rp2: {reason}", file=sys.stderr)
+        return 1
+    started = time.monotonic()
+    pico, failure = harness.boot_deploy_layout(args.board)
+    with pico:
+        print(f"uamp on an emulated Pico: MicroPython v1.28.0 RPI_PICO, rp2040js, {args.board}")
+        if failure:
+            error = last_line(failure, "Error") or failure.strip().splitlines()[-1]
+            print(f"  deploy layout: DOES NOT BOOT: {error}")
+            print("  (figures below: the same layout plus a boot.py importing module by module")
+            print("   with gc.collect() in between, the issue-11 workaround)")
+        print(f"  boot to 'uamp ready': {pico.now_ms:.0f} ms (emulated, from reset)")
+        pico.run_ms(300)
+        heap = pico.heap()
+        print(
+            f"  heap after boot (firmware running, after gc_collect): free {heap['free']} of "
+            f"{heap['pool_bytes']} bytes, largest free block {heap['largest_free']} bytes, "
+            f"{heap['objects']} objects" + ("" if heap["collected"] else " (NOT collected)")
+        )
+        pico.command("mute off")
+        pico.command("vol -30")
+        print(
+            f"\n  {'chain':50} {'CPU':>6} {'gc_alloc/buf':>12} {'underruns':>9} "
+            f"{'stalls':>6} {'status':>8}"
+        )
+        for name, commands in CHAINS:
+            r = measure(pico, commands, args.window_ms, args.top)
+            print(
+                f"  {name:50} {100 * r['cpu']:5.1f}% {r['allocs_per_buffer']:12.2f} "
+                f"{r['underruns']:9d} {r['stalls']:6d} {r['latency_ms']:6.0f}ms"
+            )
+            for symbol, share in r["busiest"]:
+                print(f"  {'':6}{100 * share:5.1f}% {symbol}")
+        print(
+            f"  (CPU: busy cycles / all cycles at {pico.last['clk_sys'] / 1e6:.0f} MHz over "
+            f"{args.window_ms:.0f} ms at {pico.profile['i2s']['rate']} Hz; busiest: share of "
+            "busy cycles; status: emulated ms for `status --json` to answer)"
+        )
+        if not args.no_ctrl_c:
+            pico.send(b"\x03")
+            try:
+                out = pico.wait_for(">>> ", 3000)
+                said = last_line(out, "uamp") or "(no line)"
+                print(f"\n  Ctrl-C under the heaviest chain: {said}")
+                words = pico.pga2311_words()
+                if words:
+                    gains = harness.pga2311_gains(words[-1])
+                    print(
+                        f"  last PGA2311 word after it: {words[-1]:#06x} (left, right dB {gains})"
+                    )
+                heap = pico.repl_heap()
+                print(
+                    f"  REPL after Ctrl-C: gc.mem_free() {heap['free']}, largest free block "
+                    f"{heap['largest_free']} bytes"
+                )
+            except harness.EmulatorError as e:
+                print(f"\n  Ctrl-C under the heaviest chain: no REPL: {e}")
+        emulated = pico.now_ms / 1000
+        print(
+            f"\n  emulated {emulated:.1f} s in {pico.wall_s:.0f} s of host time "
+            f"({emulated / pico.wall_s:.2f}x real time); total {time.monotonic() - started:.0f} s"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
