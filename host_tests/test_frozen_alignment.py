@@ -17,6 +17,7 @@ from array import array
 
 from emu.armv6m import CODE, Armv6m
 from emu.runner import BUILD, run_on_core
+
 from uamp.dsp import tone
 
 SKIP_ON_MICROPYTHON = "unicorn (the armv6m emulator) is a CPython package"

@@ -18,8 +18,6 @@ SECOND_CORE the EQ is also split by channel over both cores (biquad_m0.TwoCores)
 import math
 from array import array
 
-import micropython
-
 from uamp.dsp import biquad, biquad_m0, crossfeed, eq, output, stages_m0, tone
 from uamp.dsp.gain import GAIN_ONE, UNITY, gain_ramp
 from uamp.dsp.pcm import I2SInput, WavSource
@@ -327,15 +325,9 @@ class AudioEngine:
         return left, right
 
     # --- audio side: the I2S callback and what it runs; allocates nothing ---
-    # Native code, not bytecode: a bytecode call whose frame is over 11 words takes it from the
-    # heap (MicroPython's fun_bc_call; the unix port's heap_lock() hides it, as the frame falls
-    # back to the C stack then), which on the Pico was 5 gc_alloc per buffer. A native
-    # function's frame is always on the C stack.
-    @micropython.native
     def _on_buffer_done(self, _i2s):
         self._refill()
 
-    @micropython.native
     def _refill(self):
         if self.clock is not None:
             now = self.clock.ticks_us()
@@ -353,7 +345,6 @@ class AudioEngine:
         self._ready = ready
         self.buffers += 1
 
-    @micropython.native
     def _fill(self, index):
         frames = self.frames
         work = self.work
@@ -380,7 +371,6 @@ class AudioEngine:
         else:
             output.to_int32(self.outs[index], work, frames, self.out_state)
 
-    @micropython.native
     def _run_source(self, work, frames):
         src = self._source
         if src == _TONE:
@@ -412,7 +402,6 @@ class AudioEngine:
             self._wav.rewind()
         self._source = src
 
-    @micropython.native
     def _run_eq(self, work, frames):
         pending = self._eq_pending
         if pending is not None:
@@ -484,7 +473,6 @@ class AudioEngine:
                 kept += 1
         self.active = kept
 
-    @micropython.native
     def _run_crossfeed(self, work, frames):
         xf = self.xf
         a = xf[3]
@@ -500,7 +488,6 @@ class AudioEngine:
             self._xf_m0(self._work_addr, self._xf_addr, frames)
         xf[3] = end
 
-    @micropython.native
     def _run_gain(self, work, frames):
         gs = self.gain_state
         switching = self._switch_to >= 0

@@ -363,7 +363,6 @@ def unpack_block(blk: ptr32, state: ptr32, slot: int, ch: int):
     state[s + 5] = blk[19]
 
 
-@micropython.native  # per buffer: a bytecode frame this big comes from the heap
 def run_channel(kernel, work_address, blk, frames, coefs, state, order, count, ch):
     """Every active section of one channel with the Thumb kernel. The channels share no
     state, so each can run on its own core, each with its own block."""
@@ -374,7 +373,6 @@ def run_channel(kernel, work_address, blk, frames, coefs, state, order, count, c
         unpack_block(blk, state, slot, ch)
 
 
-@micropython.native  # per buffer: a bytecode frame this big comes from the heap
 def run_cascade(kernel, work_address, blk, frames, coefs, state, order, count):
     """biquad_run's job done with the Thumb kernel: each channel, each active section.
     Allocates nothing (the block is preallocated, the address is a small int)."""
