@@ -39,7 +39,7 @@ def eq_coefs(rate=48000):
         ("peak", 3000, -12.0, 0.5),
         ("highshelf", 8000, 12.0, 0.7),
         ("lowpass", 18000, 0.0, 0.7),
-        ("peak", 20, 6.0, 4.0),
+        ("peak", 25, 6.0, 3.0),  # as low and narrow as the validator allows
     ]
     coefs, _ = settings.compile(settings.designs())
     return coefs
@@ -85,3 +85,11 @@ def sine_case(frames=97, freq=997, rate=44100):
 
 def noise_case(frames=97, pink=1):
     return [array("i", bytes(8 * frames)), frames, array("i", [4242, 30000, pink, 5, -5, 77])]
+
+
+def crossfade_case(frames=97, start=0, end=gain_mod.GAIN_ONE):
+    """Two loud buffers (differences near 2**27) mixed from `start` to `end`."""
+    buf = stereo_signal(frames, 13, (1 << 26) - 1)
+    other = array("i", [-v for v in stereo_signal(frames, 17, (1 << 26) - 1)])
+    d = (end - start) // frames
+    return [buf, other, frames, array("i", [end - d * frames, d])]

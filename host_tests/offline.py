@@ -157,3 +157,87 @@ def measured_response_db(run, freqs, rate):
         e = np.exp(-2j * np.pi * f * t)
         out.append(20 * math.log10(abs(np.dot(y[n:], e)) / abs(np.dot(x[n:], e))))
     return np.array(out)
+
+
+def above_db(x, rate, corner=4000.0):
+    """Power (dBFS, full-scale sine = 0 dB) of `x` above `corner`: what a change adds around a
+    1 kHz tone (zipper, steps, clicks); a steady tone leaves about -150 dB. A linear-phase
+    high pass (windowed sinc, Kaiser beta 14: the tone is rejected by about 140 dB), so a
+    change anywhere in `x` counts the same (an FFT window would weigh its ends less)."""
+    taps = 255
+    n = np.arange(taps) - taps // 2
+    cut = (corner - 1500.0) / rate  # half-gain point: stop band at 1 kHz, pass from 4 kHz
+    lowpass = 2 * cut * np.sinc(2 * cut * n) * np.kaiser(taps, 14.0)
+    highpass = -lowpass / np.sum(lowpass)
+    highpass[taps // 2] += 1
+    y = np.convolve(x, highpass, mode="valid")
+    return 10 * math.log10(max(2 * float(np.mean(y**2)), 1e-30))
+
+
+def change_figures(o, change, buffers=40):
+    """(residual above 4 kHz in dBFS, largest level jump in dB from one 1 kHz period to the
+    next, lowest level relative to the start in dB) while `change()` takes effect on a 1 kHz
+    tone; `o` an Offline playing a steady 1 kHz tone."""
+    before, _ = o.run(2)
+    change()
+    left, _ = o.run(buffers)
+    left = np.concatenate([before, left])
+    periods = left[: len(left) // 48 * 48].reshape(-1, 48)  # 1 kHz at 48 kHz: one per row
+    level = 10 * np.log10(np.mean(periods**2, axis=1) + 1e-30)
+    return (
+        above_db(left, o.rate),
+        float(np.max(np.abs(np.diff(level)))),
+        float(level.min() - level[0]),
+    )
+
+
+def switch_leftover_dbfs(o):
+    """Loudest rise (dBFS) of the 1 kHz tone's envelope while select_input("silence") fades it
+    out: a fade only falls, so any rise is the old source playing again after the fade-out;
+    -inf when the swap happens before the buffer is filled."""
+    o.engine.select_input("silence")
+    left, _ = o.run(30)  # 7680 frames: 160 periods
+    envelope = np.max(np.abs(left.reshape(-1, 48)), axis=1)  # one 1 kHz period per row
+    assert envelope[0] > 0.1 and envelope[-1] <= 2**-31
+    rises = envelope[1:][envelope[1:] > envelope[:-1] + 2**-31]  # the unmuted +-1 LSB
+    return 20 * math.log10(float(np.max(rises))) if len(rises) else -math.inf
+
+
+def eq_accuracy_db(rate=48000):
+    """Worst |kernel coefficients' response - RBJ design| (dB, 20 Hz - 20 kHz, dense around
+    each centre) over a grid of single bands the validator accepts: every kind, 20 Hz to
+    16 kHz, gains -12..+12 dB, Q 0.3..20. Returns (worst dB, the setting, bands tried,
+    bands refused)."""
+    from array import array
+
+    from uamp.dsp import biquad, eq
+
+    worst = (0.0, None)
+    tried = refused = 0
+    for kind in biquad.KINDS:
+        for freq in (20, 25, 31.5, 40, 63, 100, 250, 1000, 4000, 16000):
+            for gain in (0.0,) if kind in ("lowpass", "highpass") else (-12.0, -3.0, 6.0, 12.0):
+                for q in (0.3, 0.7, 2.0, 5.0, 10.0, 20.0):
+                    tried += 1
+                    try:
+                        eq.EqSettings.check_band(kind, freq, gain, q, rate)
+                    except ValueError:
+                        refused += 1
+                        continue
+                    design = biquad.design(kind, freq, gain, q, rate)
+                    coefs = array("i", [0] * 5)
+                    eq.fit(design, freq, q, rate, coefs)  # what the engine runs
+                    got = biquad.unquantize(coefs)
+                    freqs = list(np.geomspace(20, 20000, 60)) + list(
+                        freq * (1 + np.linspace(-3, 3, 61) / q)
+                    )
+                    for f in freqs:
+                        if not 20 <= f <= min(20000, rate / 2):
+                            continue
+                        want = eq._power([design], 2 * math.pi * f / rate)
+                        if want < 1e-6:
+                            continue  # below -60 dB (a pass filter's stop band): not a level
+                        e = abs(10 * math.log10(eq._power([got], 2 * math.pi * f / rate) / want))
+                        if e > worst[0]:
+                            worst = (e, (kind, freq, gain, q))
+    return worst[0], worst[1], tried, refused

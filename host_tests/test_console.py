@@ -122,9 +122,9 @@ def test_engine_commands():
     eng = rig.app.engine
     assert rig.send("input usb\r").startswith("input usb") and eng.input_name == "usb"
     assert rig.send("bass 4\r") == "bass 4.0 dB\r\n" and eng.bass_db == 4
-    assert rig.send("xfeed 2\r") == "xfeed 2\r\n" and eng.crossfeed == 2
+    assert rig.send("xfeed 2\r") == "xfeed on (level 2)\r\n" and eng.crossfeed == 2
     assert rig.send("xfeed off\r") == "xfeed off\r\n" and eng.crossfeed == 0
-    assert rig.send("xfeed on\r") == "xfeed 2\r\n"  # back to the last level
+    assert rig.send("xfeed on\r") == "xfeed on (level 2)\r\n"  # back to the last level
     assert rig.send("eq on\r").startswith("eq on") and eng.eq_enabled
     out = rig.send("eq band 2 lowshelf 120 -3 0.7\r")
     assert "2: lowshelf 120 Hz -3.0 dB Q 0.70" in out
@@ -324,7 +324,7 @@ def test_engine_commands_on_the_real_engine():
     assert "2: peak 2500 Hz +3.0 dB Q 1.40" in board.send("eq band 2 peak 2500 3 1.4\r")
     assert board.send("eq save mine\r").startswith("eq preset 'mine' saved")
     assert board.send("bass 4\r") == "bass 4.0 dB\r\n" and eng.bass_db == 4
-    assert board.send("xfeed 1\r") == "xfeed 1\r\n" and eng.crossfeed == 1
+    assert board.send("xfeed 1\r") == "xfeed on (level 1)\r\n" and eng.crossfeed == 1
     before = json.loads(board.send("status --json\r"))
     for bad in ("bass 20", "eq band 9 peak 1000 0 1", "eq band 1 peak 30000 0 1", "xfeed 9"):
         out = board.send(bad + "\r")

@@ -108,3 +108,32 @@ def test_manifest_freezes_the_uamp_package_at_its_version():
     packages = [c for c in calls if c[0] == "package"]
     assert packages == [("package", ("uamp",), {"base_path": "firmware"})]
     assert (ROOT / "firmware" / "uamp" / "__init__.py").exists()
+
+
+def test_deploy_refuses_a_profile_for_another_board_before_copying(tmp_path):
+    # Before: the ESP32 profile deployed onto a virtual Pico was copied, then failed to start.
+    flash, link = tmp_path / "flash", tmp_path / "tty"
+    with vboard.VirtualBoard(board=BOARD, flash=flash, link=link):
+        code, out = make_deploy("esp32-pcm5122-tpa6130a2", link)
+        assert code != 0, out
+        assert f"simulates '{BOARD}'" in out and "nothing was copied" in out, out
+        assert "Traceback" not in out and "[3/5]" not in out  # stopped at the board check
+        assert not (flash / "board.json").exists() and not (flash / "uamp").exists()
+        assert not (flash / "main.py").exists()
+
+
+def test_a_real_board_of_another_mcu_is_refused():
+    import deploy
+
+    from uamp import profile
+
+    esp32 = profile.load(str(ROOT / "boards" / "esp32-pcm5122-tpa6130a2.json"))
+    try:
+        deploy.choose_arch(esp32, "rp2", "armv6m")
+    except deploy.DeployError as e:
+        assert "xtensawin" in str(e) and "nothing was copied" in str(e)
+    else:
+        raise AssertionError("an ESP32 profile was accepted for a Pico")
+    pico = profile.load(str(ROOT / "boards" / f"{BOARD}.json"))
+    assert deploy.choose_arch(pico, "rp2", "armv6m") == "armv6m"
+    assert deploy.choose_arch(pico, "linux", "x64", (BOARD, "rp2040"), BOARD) == "x64"

@@ -1,4 +1,4 @@
-"""Headphone loudness math (../shared/reference/headphones.md), the profile's output/headphone
+"""Headphone loudness math (docs/headphones.md), the profile's output/headphone
 sections, and the SPL cap in the firmware (seam fakes and the real PGA2311 slice)."""
 
 import json
@@ -160,7 +160,8 @@ def test_hp_commands_manage_profiles():
     out = rig.send("hp use iem\r")
     assert "hp iem: 16 ohm, 110 dB/V" in out and "dB SPL" in out
     assert rig.send("hp list\r") == (
-        "  hd600: 300 ohm, 97 dB/mW, max 110 dB SPL\r\n* iem: 16 ohm, 110 dB/V\r\n"
+        "  hd600: 300 ohm, 97 dB/mW, max 110 dB SPL\r\n"
+        "* iem: 16 ohm, 110 dB/V, max 100 dB SPL\r\n"  # no max given: the default cap
     )
     rig.send("hp del iem\r")
     assert rig.app.headphone is None and rig.send("hp list\r").count("\r\n") == 1

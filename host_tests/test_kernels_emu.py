@@ -52,6 +52,17 @@ def test_gain_on_armv6m():
         )
 
 
+def test_crossfade_on_armv6m():
+    for start, end in ((0, gain_mod.GAIN_ONE), (gain_mod.GAIN_ONE, 0)):
+        runner.compare(
+            "uamp.dsp.gain",
+            "crossfade",
+            gain_mod.crossfade_reference,
+            cases.crossfade_case(61, start, end),
+            1,
+        )
+
+
 def test_crossfeed_on_armv6m():
     runner.compare(
         "uamp.dsp.crossfeed",
@@ -176,6 +187,18 @@ def test_thumb_gain_matches_reference():
         calls = [(("buf", 0, 0), frames, ("buf", 1, 0)), (("buf", 0, 4), frames, ("buf", 1, 4))]
         (got_buf, got_state), _ = runner.run_thumb("stages_m0", "gain_m0", [buf, state], calls)
         gain_mod.gain_ramp_reference(buf, frames, state)
+        assert got_buf == buf
+        assert got_state == state
+
+
+def test_thumb_crossfade_matches_reference():
+    for start, end in ((0, gain_mod.GAIN_ONE), (gain_mod.GAIN_ONE, 0), (5, 1 << 23)):
+        buf, other, frames, state = cases.crossfade_case(61, start, end)
+        call = [(("buf", 0, 0), ("buf", 1, 0), frames, ("buf", 2, 0))]
+        (got_buf, got_other, got_state), _ = runner.run_thumb(
+            "stages_m0", "crossfade_m0", [buf, other, state], call
+        )
+        gain_mod.crossfade_reference(buf, other, frames, state)
         assert got_buf == buf
         assert got_state == state
 

@@ -83,3 +83,61 @@ def test_plot_writes_a_png():
 def test_headphones_json_is_valid_json_with_about():
     data = json.loads(recommend.CLASSES.read_text())
     assert "_about" in data and "classes" in data
+
+
+def _limit_of(text):
+    line = [ln for ln in text.splitlines() if ln.startswith("on the console:")][0]
+    return float(line.split("limit ")[1].split()[0])
+
+
+def test_never_suggests_a_level_past_the_clip_point():
+    # the case: 600 ohm, 94 dB/mW on the ESP32 board. Before, the table offered -2.7 dB
+    # as the volume for the target while saying the amp clips above -3.4 dB.
+    text = _run("--board", "esp32-pcm5122-tpa6130a2", "--ohm", "600", "--sens", "94")
+    assert "clips above -3.4 dB" in text and "-2.7" not in text
+    assert _limit_of(text) == -3.5
+    for board in ("esp32-pcm5122-tpa6130a2", "pico-pcm5102a-pga2311"):
+        profile = recommend.board_profile(board)
+        chain = recommend.chain_of(profile)
+        for ohm in (16, 32, 80, 300, 600):
+            for sens in (86, 94, 102, 112):
+                hp = hpm.Headphone("x", ohm, sens)
+                text = recommend.report_text(hp, profile, 100.0)
+                clip = hpm.clip_volume_db(hp, chain, 0.0)
+                assert _limit_of(text) <= clip, (board, ohm, sens, text)
+                for r in recommend.analyse(hp, profile, 100.0):
+                    shown = "%+.1f dB" % r.volume_for_target
+                    if r.volume_for_target > r.clean_db:
+                        assert shown not in text.split("volume for target")[1], text
+
+
+def test_sources_cited_are_in_the_repository():
+    root = Path(recommend.ROOT)
+    for name, c in recommend.load_classes().items():
+        cited = c["source"].split(":")[0]
+        assert (root / cited).is_file(), (name, cited)
+    assert "docs/headphones.md" in hpm.__doc__ and (root / "docs" / "headphones.md").is_file()
+
+
+def test_plot_names_only_what_it_draws():
+    import matplotlib.pyplot as plt
+
+    # 600 ohm on the ESP32 board clips inside the knob's range: a dotted line, in the legend
+    fig = recommend.figure(
+        hpm.Headphone("x", 600, 94), recommend.board_profile("esp32-pcm5122-tpa6130a2"), 100.0
+    )
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "'normal' clips above -3.4 dB" in labels
+    assert [ln.get_linestyle() for ln in ax.get_lines()].count(":") == 1
+    assert "dotted" not in ax.get_title()
+    plt.close(fig)
+    # a headphone the amp never clips: no dotted line, and nothing says there is one
+    fig = recommend.figure(
+        hpm.Headphone("x", 300, 97), recommend.board_profile("pico-pcm5102a-pga2311"), 100.0
+    )
+    ax = fig.axes[0]
+    assert ":" not in [ln.get_linestyle() for ln in ax.get_lines()]
+    assert not any("clips" in t.get_text() for t in ax.get_legend().get_texts())
+    assert "dotted" not in ax.get_title()
+    plt.close(fig)

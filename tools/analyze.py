@@ -2,13 +2,16 @@
 
     .venv/bin/python tools/analyze.py response --preset warm --bass 6 --crossfeed 2 -o eq.png
     .venv/bin/python tools/analyze.py response --settings settings.json -o eq.png
-    .venv/bin/python tools/analyze.py thd capture.wav [--freq 1000]
+    .venv/bin/python tools/analyze.py thd capture.wav [--freq 1000] [--skip SECONDS]
     .venv/bin/python tools/analyze.py figures     # the quality figures the tests assert on
 
 `response` plots the magnitude of the engine's own integer coefficients (what the kernels
 run), the analytic RBJ curve, and the crossfeed's direct and cross paths. `thd` reads a 16-,
 24- or 32-bit PCM WAV (e.g. a capture of the simulated board's I2S output) and prints THD+N
-over 20 Hz - 20 kHz. `figures` runs the engine offline and prints THD+N and gain accuracy.
+over 20 Hz - 20 kHz of its steady part: a capture starts with the power-up fade (about 1 s), and
+a level change inside the measured span reads as distortion, so `thd` measures from where the
+level settles to the end (or from --skip) and warns when the level changes.
+`figures` runs the engine offline and prints THD+N and gain accuracy.
 """
 
 from __future__ import annotations
@@ -71,11 +74,38 @@ def build_engine(args: argparse.Namespace) -> offline.Offline:
     return o
 
 
-def response(args: argparse.Namespace) -> int:
+FREQ_TICKS = (20, 100, 1000, 10000)
+
+
+def hz_label(hz: float) -> str:
+    return "%gk" % (hz / 1000) if hz >= 1000 else "%g" % hz
+
+
+def title_of(args: argparse.Namespace, eng) -> str:
+    """What is plotted, in words: the preset (or hand-set bands), the bass, the crossfeed."""
+    if getattr(args, "settings", None) and not (args.preset or args.band):
+        what = "settings file %s" % Path(args.settings).name
+    elif args.band:
+        what = (
+            "preset '%s' with bands edited" % args.preset if args.preset else "bands set by hand"
+        )
+    elif args.preset:
+        what = "preset '%s'" % args.preset
+    else:
+        what = "EQ flat"
+    parts = [what, "bass %+g dB" % eng.bass_db if eng.bass_db else "no bass boost"]
+    if eng.crossfeed:
+        parts.append("crossfeed level %d" % eng.crossfeed)
+    return "uamp EQ: " + ", ".join(parts)
+
+
+def response_figure(args: argparse.Namespace):
+    """(figure, worst kernel-vs-analytic gap in dB, headroom in dB) of the engine's response."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, NullFormatter
 
     o = build_engine(args)
     eng = o.engine
@@ -87,27 +117,42 @@ def response(args: argparse.Namespace) -> int:
             analytic += [biquad.response_db(coefs, f, eng.rate) for f in freqs]
     pregain_db = 20 * math.log10(eng.pregain / (1 << 24))
     fig, ax = plt.subplots(figsize=(9, 5))
-    ax.semilogx(freqs, fixed + pregain_db, label="EQ + bass, kernel coefficients, with pre-gain")
-    ax.semilogx(freqs, analytic, "--", label="RBJ analytic (no pre-gain)")
+    ax.semilogx(freqs, fixed + pregain_db, label="what the board plays (headroom included)")
+    ax.semilogx(freqs, analytic, "--", label="the ideal filter curve (before headroom)")
     if eng.crossfeed:
         mix, corner = crossfeed.LEVELS[eng.crossfeed]
         k = crossfeed.lowpass_k(corner, eng.rate) / 32768
         z = np.exp(-2j * np.pi * freqs / eng.rate)
         cross = mix * k / (1 - (1 - k) * z)
         ax.semilogx(
-            freqs, 20 * np.log10(np.full(len(freqs), 1 - mix)), ":", label="crossfeed direct"
+            freqs, 20 * np.log10(np.full(len(freqs), 1 - mix)), ":", label="crossfeed: same ear"
         )
-        ax.semilogx(freqs, 20 * np.log10(np.abs(cross)), ":", label="crossfeed from other ear")
-    ax.set_xlabel("Hz")
-    ax.set_ylabel("dB")
+        ax.semilogx(freqs, 20 * np.log10(np.abs(cross)), ":", label="crossfeed: other ear")
+    ax.xaxis.set_major_locator(FixedLocator(FREQ_TICKS))
+    ax.set_xticks(FREQ_TICKS, [hz_label(f) for f in FREQ_TICKS])
+    ax.xaxis.set_minor_formatter(NullFormatter())  # no 2x10^1-style minor labels
+    ax.set_xlim(20, 20000)
+    ax.set_xlabel("frequency (Hz)")
+    ax.set_ylabel("level (dB)")
     ax.set_ylim(-30, 15)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
-    ax.set_title("uamp EQ (pre-gain %.1f dB, %d sections active)" % (pregain_db, eng.active))
-    fig.savefig(args.output, dpi=100, bbox_inches="tight")
+    ax.set_title(
+        "%s\nheadroom %.1f dB (the level drops by the largest boost: nothing clips)"
+        % (title_of(args, eng), -pregain_db)
+    )
     worst = float(np.max(np.abs(fixed - analytic)))
+    return fig, worst, pregain_db
+
+
+def response(args: argparse.Namespace) -> int:
+    import matplotlib.pyplot as plt
+
+    fig, worst, pregain_db = response_figure(args)
+    fig.savefig(args.output, dpi=100, bbox_inches="tight")
+    plt.close(fig)
     print(
-        "wrote %s; kernel vs analytic: worst %.4f dB; pre-gain %.2f dB"
+        "wrote %s; board vs ideal curve: worst %.4f dB; headroom %.2f dB"
         % (args.output, worst, pregain_db)
     )
     return 0
@@ -132,13 +177,65 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
     return x[0::channels].astype(np.float64), rate
 
 
+BLOCK_S = 0.05  # level per 50 ms block: 50 periods of 1 kHz, steady to 0.01 dB for a pure tone
+STEADY_DB = 0.5  # blocks within this of the final level count as steady
+SETTLE_S = 0.05  # after the level settles, the volume ramp's last steps and filter tails
+
+
+def block_levels(x: np.ndarray, rate: int) -> np.ndarray:
+    """RMS level (dBFS of a sine) of each BLOCK_S block."""
+    n = max(1, int(rate * BLOCK_S))
+    blocks = x[: len(x) // n * n].reshape(-1, n)
+    return 10 * np.log10(np.maximum(np.mean(blocks**2, axis=1) * 2, 1e-15))  # floor -150 dB
+
+
+def steady_start(levels: np.ndarray) -> int:
+    """The first block of the final stretch whose level stays within STEADY_DB of the end's."""
+    final = float(np.median(levels[-max(1, len(levels) // 10) :]))
+    start = len(levels)
+    while start > 0 and abs(levels[start - 1] - final) <= STEADY_DB:
+        start -= 1
+    return start
+
+
 def thd(args: argparse.Namespace) -> int:
     try:
         x, rate = read_wav(args.capture)
     except (OSError, EOFError, wave.Error, KeyError) as e:
         print("analyze: cannot read %s as a PCM WAV: %s" % (args.capture, e), file=sys.stderr)
         return 2
-    x = x[len(x) // 10 :]  # skip the start: fades and filter settling
+    levels = block_levels(x, rate)
+    block = int(rate * BLOCK_S)
+    if args.skip is not None:
+        start = int(args.skip * rate)
+        measured = levels[start // block :]
+        if len(measured) and np.ptp(measured) > 2 * STEADY_DB:
+            print(
+                "analyze: warning: the level changes by %.1f dB after %.2f s (%.1f..%.1f dBFS); "
+                "the THD+N figure counts that change as distortion"
+                % (np.ptp(measured), args.skip, measured.min(), measured.max()),
+                file=sys.stderr,
+            )
+    else:
+        first = steady_start(levels) if len(levels) else 0
+        start = first * block + (int(rate * SETTLE_S) if first else 0)
+        if first:
+            before = levels[:first]
+            print(
+                "analyze: the level changes in the first %.2f s (%.1f..%.1f dBFS: a fade or a "
+                "volume change); measuring the steady part, %.2f s to the end (or give --skip)"
+                % (first * BLOCK_S, before.min(), before.max(), start / rate),
+                file=sys.stderr,
+            )
+    whole = len(x)
+    x = x[start:]
+    if len(x) < rate // 10 <= whole:
+        print(
+            "analyze: %s has no steady stretch of 0.1 s at its end (the level keeps changing); "
+            "give --skip SECONDS" % args.capture,
+            file=sys.stderr,
+        )
+        return 1
     # a muted or silent capture has no fundamental to measure against: say so, not "nan dB"
     level = 10 * math.log10(max(float(np.mean(x**2)) * 2, 1e-30)) if len(x) else -300.0
     if len(x) < rate // 10 or level < -120:
@@ -156,13 +253,22 @@ def thd(args: argparse.Namespace) -> int:
 
 
 def figures(_args: argparse.Namespace) -> int:
+    """The figures the quality tests assert on, measured on the real engine offline."""
+    from chip_rigs import digital_rig, pga2311_rig, tpa6130a2_rig
+
     x = offline.sine(1000, 57600 / RATE, RATE, -1)
-    for bits, bass, preset in ((16, 0, None), (16, 3, None), (32, 12, "warm")):
+    for bits, bass, preset in (
+        (16, 0, None),
+        (16, 3, None),
+        (16, 6, None),
+        (16, 12, None),
+        (32, 12, "warm"),
+    ):
         o = offline.Offline(bits=bits, wav=offline.wav_bytes(x, x))
         if preset:
             o.engine.load_eq_preset(preset)
         o.engine.set_bass(bass)
-        o.settle(60)
+        o.settle(80)
         left, _ = o.run(100)
         print(
             "THD+N 1 kHz -1 dBFS, %2d-bit output, bass %+3d dB%s: %.1f dB"
@@ -173,7 +279,91 @@ def figures(_args: argparse.Namespace) -> int:
                 offline.thd_n_db(left, 1000, RATE),
             )
         )
+    o = offline.Offline(bits=32)
+    o.settle(40)
+    print(
+        "click: input switch, old source after the fade-out: %.1f dBFS"
+        % offline.switch_leftover_dbfs(o)
+    )
+    frames = int(3.0 * RATE) // 768 * 768
+    tone = offline.sine(1000, frames / RATE, RATE, -6)
+    o = offline.Offline(bits=32, wav=offline.wav_bytes(tone, tone))
+    eng = o.engine
+    o.settle(40)
+    changes = (
+        ("volume -12 dB", lambda: eng.set_trim(8192, 8192)),
+        ("volume back to 0 dB", lambda: eng.set_trim(32768, 32768)),
+        ("EQ band +12 dB at 1 kHz", lambda: eng.set_eq_band(1, "peak", 1000, 12.0, 1.0)),
+        ("EQ band back to flat", lambda: eng.set_eq_band(1, "peak", 1000, 0.0, 1.0)),
+        ("preset warm", lambda: eng.load_eq_preset("warm")),
+        ("preset bright", lambda: eng.load_eq_preset("bright")),
+        ("eq off", lambda: eng.set_eq_enabled(False)),
+        ("eq on", lambda: eng.set_eq_enabled(True)),
+        ("bass +12", lambda: eng.set_bass(12)),
+        ("bass -6", lambda: eng.set_bass(-6)),
+        ("crossfeed 3", lambda: eng.set_crossfeed(3)),
+        ("crossfeed off", lambda: eng.set_crossfeed(0)),
+    )
+    print("changes on a -6 dBFS 1 kHz tone, 32-bit output (80 buffers each):")
+    for name, change in changes:
+        above, jump, dip = offline.change_figures(o, change, 80)
+        print(
+            "  %-24s above 4 kHz %6.1f dBFS, largest step between periods %.2f dB,"
+            " lowest %+.2f dB" % (name, above, jump, dip)
+        )
+    for rate in (48000, 96000):
+        worst, setting, tried, refused = offline.eq_accuracy_db(rate)
+        print(
+            "EQ vs RBJ at %d Hz: worst %.4f dB (%s) over %d accepted bands of a %d-band grid"
+            % (rate, worst, setting, tried - refused, tried)
+        )
+    for name, rig in (
+        ("PGA2311", pga2311_rig),
+        ("TPA6130A2 + trim", tpa6130a2_rig),
+        ("digital only", digital_rig),
+    ):
+        worst, lo, hi, count = volume_figures(rig)
+        print(
+            "volume, %s: %d levels, worst error %.4f dB, 0.5 dB steps %.3f..%.3f dB"
+            % (name, count, worst, lo, hi)
+        )
     return 0
+
+
+class _NoPort:
+    def irq(self, handler):
+        pass
+
+
+def volume_figures(rig) -> tuple[float, float, float, int]:
+    """Every 0.5 dB level of a volume stage with the real engine's trims: (worst error dB,
+    smallest step, largest step, levels)."""
+    from uamp.audio import AudioEngine
+    from uamp.volume import Volume, grid_ceil
+
+    _world, chip, driver = rig()
+    engine = AudioEngine(_NoPort(), RATE)
+    engine.set_gain(32768)
+    engine.trim_excess_db = lambda: 0.0  # no audio plays here: nothing lags
+    volume = Volume(driver, engine, 0.0)
+    driver.enable(True)
+    volume.mute(False)
+    level, last, worst, steps = volume.max_db, None, 0.0, []
+    count = 0
+    while level >= grid_ceil(volume.min_db):
+        volume.set_db(level)
+        for _ in range(400 if last is None else 8):
+            volume.tick()
+        gain = engine._gain_target[0]
+        analog = 0.0 if chip is None else chip.gain_db(0)
+        got = analog + 20 * math.log10(gain / (1 << 24))
+        worst = max(worst, abs(got - level))
+        if last is not None:
+            steps.append(last - got)
+        last = got
+        level -= 0.5
+        count += 1
+    return worst, min(steps), max(steps), count
 
 
 def main() -> int:
@@ -190,6 +380,11 @@ def main() -> int:
     t = sub.add_parser("thd", help="THD+N of a captured output (PCM WAV)")
     t.add_argument("capture", type=Path)
     t.add_argument("--freq", type=float, default=1000.0)
+    t.add_argument(
+        "--skip",
+        type=float,
+        help="seconds to skip at the start (default: find where the level settles)",
+    )
     sub.add_parser("figures", help="quality figures of the engine, measured offline")
     args = parser.parse_args()
     return {"response": response, "thd": thd, "figures": figures}[args.command](args)

@@ -4,7 +4,9 @@
 
 1. validates the profile on the host (a bad profile never reaches the board);
 2. asks the board what it is (sys.platform, the native code arch of its .mpy files) and checks
-   that it matches the profile's MCU (the virtual board, a unix port, takes its own arch);
+   that it matches the profile's MCU (the virtual board, a unix port, takes its own arch and
+   says which profile it simulates: `import _vboard`); a profile for another board is refused
+   here, before anything is copied;
 3. compiles the firmware with mpy-cross for that arch;
 4. copies with `mpremote fs cp`, which skips files whose SHA-256 already matches (progress
    shown), removes modules the build no longer has, installs the profile as /board.json;
@@ -73,25 +75,47 @@ def mpremote(port: str, *args: str, capture: bool = False) -> str:
     return result.stdout if capture else ""
 
 
-def board_facts(port: str) -> tuple[str, str | None]:
-    """(sys.platform, native arch or None) as the connected board reports them."""
-    out = mpremote(
-        port,
-        "exec",
-        "import sys; print(repr((sys.platform, getattr(sys.implementation, '_mpy', 0))))",
-        capture=True,
-    )
+# sys.platform, the .mpy arch word and, on the virtual board, the profile it simulates
+FACTS = (
+    "import sys\n"
+    "try:\n import _vboard\n sim = (_vboard.board, _vboard.mcu)\n"
+    "except ImportError:\n sim = None\n"
+    "print(repr((sys.platform, getattr(sys.implementation, '_mpy', 0), sim)))\n"
+)
+
+
+def board_facts(port: str) -> tuple[str, str | None, tuple[str, str] | None]:
+    """(sys.platform, native arch or None, (profile, mcu) a virtual board simulates or None)
+    as the connected board reports them."""
+    out = mpremote(port, "exec", FACTS, capture=True)
     try:
-        platform, mpy = ast.literal_eval(out.strip().splitlines()[-1])
-    except (ValueError, SyntaxError, IndexError):
+        platform, mpy, simulated = ast.literal_eval(out.strip().splitlines()[-1])
+    except (ValueError, SyntaxError, IndexError, TypeError):
         raise DeployError(f"the board on {port} did not answer like MicroPython: {out!r}")
     index = (mpy >> 10) & 0xF
-    return platform, NATIVE_ARCHES[index] if index < len(NATIVE_ARCHES) else None
+    arch = NATIVE_ARCHES[index] if index < len(NATIVE_ARCHES) else None
+    return platform, arch, tuple(simulated) if simulated else None
 
 
-def choose_arch(board_profile: dict, platform: str, arch: str | None) -> str:
+def choose_arch(
+    board_profile: dict,
+    platform: str,
+    arch: str | None,
+    simulated: tuple[str, str] | None = None,
+    board: str | None = None,
+) -> str:
+    """The arch to compile for; DeployError, before anything is copied, when the profile is for
+    another board than the one on the port."""
     wanted = ARCH_FOR_MCU[board_profile["mcu"]]
     if platform in HOST_PLATFORMS:
+        if simulated is not None and simulated[0] != (board or board_profile["name"]):
+            raise DeployError(
+                f"the virtual board on the other end simulates '{simulated[0]}' "
+                f"({simulated[1]}), not '{board or board_profile['name']}' "
+                f"({board_profile['mcu']}): deploy BOARD={simulated[0]}, or start the virtual "
+                f"board with that profile (make vboard BOARD={board or board_profile['name']}); "
+                "nothing was copied"
+            )
         if arch is None:
             raise DeployError(f"the {platform} port on the other end runs no native code")
         print(f"virtual board ({platform} port): compiling for its {arch} instead of {wanted}")
@@ -99,7 +123,7 @@ def choose_arch(board_profile: dict, platform: str, arch: str | None) -> str:
     if arch != wanted:
         raise DeployError(
             f"profile '{board_profile['name']}' is for {board_profile['mcu']} ({wanted}) but the "
-            f"board reports {platform} ({arch}): wrong profile or wrong port?"
+            f"board reports {platform} ({arch}): wrong profile or wrong port? nothing was copied"
         )
     return arch
 
@@ -187,8 +211,8 @@ def deploy(board: str, port: str, timeout: float = 20.0) -> str:
     except profile.ProfileError as e:
         raise DeployError(str(e))
     print(f"[2/{steps}] asking the board on {port} what it is")
-    platform, native = board_facts(port)
-    arch = choose_arch(board_profile, platform, native)
+    platform, native, simulated = board_facts(port)
+    arch = choose_arch(board_profile, platform, native, simulated, board)
     print(f"[3/{steps}] mpy-cross -march={arch}")
     out = ROOT / "build" / "mpy"
     errors = mpy_build.build(arch, out)

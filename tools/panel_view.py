@@ -19,15 +19,23 @@ BRAILLE = 0x2800
 # Braille dot bits for the 2 x 4 pixels of one character cell (Unicode braille patterns block).
 _DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 METER_DB = 60  # meters span -60..0 dBFS
-KEYS = [
-    "keys",
-    "<- ->  knob (repeat: faster)",
-    "Tab    press knob  S-Tab hold",
-    "F1-F4  buttons     F5-F8 hold",
-    "type, Enter: serial console",
-    "Ctrl-C, Ctrl-D: to the board",
-    "F10 or Ctrl-Q: quit",
-]
+NOTE_MARK = "[sim] "  # the panel's own notes (keys, speakers, the supervisor): not the board's
+
+
+def keys_help(buttons: list) -> list[str]:
+    """The key help, with each F-key named after the profile's button it presses."""
+    fkeys = "  ".join(f"F{i + 1} {b['name']}" for i, b in enumerate(buttons[:4]))
+    held = " ".join(f"F{i + 5}" for i in range(len(buttons[:4])))
+    lines = ["keys", "<- ->      knob (repeat: faster)", "Tab        press knob  S-Tab hold"]
+    if buttons:
+        lines += [f"{fkeys}", f"{held:<10} hold them (long press)"]
+    return lines + [
+        "Up Down    console history",
+        "PgUp PgDn  console scrollback",
+        "type, Enter: serial console",
+        "Ctrl-C, Ctrl-D: to the board",
+        "F10 or Ctrl-Q: quit",
+    ]
 
 
 def oled_rows(oled: dict) -> list:
@@ -100,18 +108,54 @@ class Console:
                 self.lines[-1] += ch
         del self.lines[: -self.keep]
 
-    def tail(self, count: int, width: int = 0) -> list[str]:
-        """The last `count` rows; with `width`, long lines (status --json) wrap instead of
+    def rows(self, width: int = 0) -> list[str]:
+        """Every line as screen rows; with `width`, long lines (status --json) wrap instead of
         being cut off at the pane's edge."""
-        if count <= 0:
-            return []
         rows: list[str] = []
-        for line in self.lines[-count:]:
+        for line in self.lines:
             if width > 0 and len(line) > width:
                 rows.extend(line[i : i + width] for i in range(0, len(line), width))
             else:
                 rows.append(line)
-        return rows[-count:]
+        return rows
+
+    def tail(self, count: int, width: int = 0, back: int = 0) -> list[str]:
+        """`count` rows ending `back` rows above the newest (0: the newest at the bottom)."""
+        if count <= 0:
+            return []
+        rows = self.rows(width)
+        end = len(rows) - max(0, min(back, len(rows) - count))
+        return rows[max(0, end - count) : end]
+
+
+class History:
+    """Lines sent from the console pane, for Up/Down (a shell's history: Up goes back, Down
+    forward to the line being typed)."""
+
+    def __init__(self, keep: int = 100):
+        self.lines: list[str] = []
+        self.keep = keep
+        self.at = 0  # index into lines; len(lines) = the line being typed
+        self.draft = ""
+
+    def add(self, line: str) -> None:
+        if line.strip() and (not self.lines or self.lines[-1] != line):
+            self.lines.append(line)
+            del self.lines[: -self.keep]
+        self.at = len(self.lines)
+        self.draft = ""
+
+    def up(self, typed: str) -> str:
+        if self.at == len(self.lines):
+            self.draft = typed
+        self.at = max(0, self.at - 1)
+        return self.lines[self.at] if self.lines else typed
+
+    def down(self, typed: str) -> str:
+        if self.at >= len(self.lines):
+            return typed
+        self.at += 1
+        return self.draft if self.at == len(self.lines) else self.lines[self.at]
 
 
 class PanelView:
@@ -120,9 +164,27 @@ class PanelView:
         self.profile = profile
         self.state: dict = {}
         self.console = Console()
+        self.history = History()
         self.typed = ""
+        self.back = 0  # console rows scrolled back (PgUp); 0 follows the newest output
         self.note = ""  # one line of feedback: last key action, speakers, errors
         self.screen: list | None = None
+        self.keys = keys_help(profile.get("buttons") or [])
+        self.console_rows = 3  # set by render: the console pane's size, for PgUp/PgDn
+        self.width = 120
+
+    def feed(self, text: str) -> None:
+        """Board output into the console; a pane scrolled back stays where it is."""
+        before = len(self.console.rows(self.width - 1))
+        self.console.feed(text)
+        if self.back:
+            self.back += len(self.console.rows(self.width - 1)) - before
+
+    def scroll(self, pages: int) -> None:
+        """PgUp (+1) / PgDn (-1): a pane's height less one row of context."""
+        step = max(1, self.console_rows - 1)
+        total = len(self.console.rows(self.width - 1))
+        self.back = max(0, min(total - self.console_rows, self.back + pages * step))
 
     def update(self, line: str) -> None:
         try:
@@ -169,8 +231,10 @@ class PanelView:
         bar = max(8, min(24, width - 24))
         lines.append(meter("L", peaks[0], bar))
         lines.append(meter("R", peaks[1], bar))
-        lines.append(f"MCU late by {s.get('lag_ms', 0)} ms at most")
-        return lines + [""] + KEYS
+        lines.append(
+            f"MCU late by {s.get('lag_ms', 0)} ms at most, {s.get('hw_pct', 0)} % in the model"
+        )
+        return lines + [""] + self.keys
 
     def compact_facts(self, width: int) -> list[str]:
         """Two lines of facts for a terminal too small for the full block (80x24)."""
@@ -188,10 +252,11 @@ class PanelView:
         first += "  DAC " + ("muted" if dac else "playing" if dac is not None else "?")
         peaks = [dbfs(p) for p in s.get("peaks", [0, 0])]
         levels = " ".join("-inf" if p is None else f"{p:.1f}" for p in peaks)
-        second = f"out {levels} dBFS  late {s.get('lag_ms', 0)} ms  <- -> Tab F1-F8  F10 quits"
+        second = f"out {levels} dBFS  late {s.get('lag_ms', 0)} ms  <- -> knob  F10 quits"
         return [first[:width], second[:width]]
 
     def render(self, width: int, height: int) -> list[str]:
+        self.width = width
         oled = self.oled_block()
         oled_w = max(len(line) for line in oled)
         if width >= oled_w + 34:
@@ -208,8 +273,15 @@ class PanelView:
             # screen, so the OLED loses its frame and the facts shrink to two lines
             top = [line[1:-1] for line in oled[1:-1]] + self.compact_facts(width - 1)
         room = max(3, height - len(top) - 3)
-        rule = "─ serial console " + "─" * max(0, width - 17)
-        bottom = [rule] + self.console.tail(room, width - 1) + [self.note, "> " + self.typed]
+        self.console_rows = room
+        title = "─ serial console "
+        if self.back:
+            title += f"(scrolled back {self.back} rows; PgDn returns) "
+        rule = title + "─" * max(0, width - len(title))
+        rows = self.console.tail(room, width - 1, self.back)
+        rows += [""] * (room - len(rows)) if self.back else []
+        note = NOTE_MARK + self.note if self.note else ""
+        bottom = [rule] + rows + [note, "> " + self.typed]
         lines = [line[:width] for line in top + bottom]
         if len(lines) > height:  # the prompt is the last thing to lose
             lines = lines[: max(0, height - 2)] + lines[-2:]

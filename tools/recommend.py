@@ -45,6 +45,11 @@ class ModeReport:
     headroom_db: float  # max_spl - target
     volume_for_target: float  # volume setting at which 0 dBFS reaches the target
     clips_at_cap: bool
+    clean_db: float  # highest volume that does not clip (the cap or the amp's clip point)
+
+    @property
+    def reaches_target(self) -> bool:
+        return self.volume_for_target <= self.clean_db
 
 
 def load_classes() -> dict:
@@ -107,6 +112,7 @@ def analyse(hp: hpm.Headphone, profile: dict, target: float) -> list[ModeReport]
                 headroom_db=max_spl - target,
                 volume_for_target=hpm.volume_for_spl(hp, chain, target, gain),
                 clips_at_cap=hpm.spl(hp, chain, cap, gain)[1],
+                clean_db=clean,
             )
         )
     return reports
@@ -140,32 +146,38 @@ def report_text(hp: hpm.Headphone, profile: dict, target: float) -> str:
         "gain mode   gain      top volume  max clean SPL  headroom   volume for target",
     ]
     for r in reports:
-        clip = "  (clips at the top)" if r.clips_at_cap else ""
+        clip = f"  (clips above {r.clean_db:+.1f} dB)" if r.clips_at_cap else ""
+        # a level past the clip point is never offered, even as the target's level
+        reach = f"{r.volume_for_target:+8.1f} dB" if r.reaches_target else "   not cleanly"
         lines.append(
             f"{r.mode:<10} {r.gain_db:+5.1f} dB  {r.cap_db:+7.1f} dB  {r.max_spl:9.1f} dB  "
-            f"{r.headroom_db:+6.1f} dB  {r.volume_for_target:+8.1f} dB{clip}"
+            f"{r.headroom_db:+6.1f} dB  {reach}{clip}"
         )
     lines.append("")
-    if best.headroom_db >= 0:
-        max_volume = floor_half(min(best.volume_for_target, best.cap_db))
+    # the largest 0.5 dB step that neither passes the target nor clips
+    max_volume = floor_half(min(best.volume_for_target, best.clean_db))
+    if best.reaches_target:
         lines.append(
             f"recommended gain mode '{best.mode}', max volume {max_volume:+.1f} dB "
             f"({best.headroom_db:.1f} dB of headroom)"
         )
-        lines.append(
-            f"on the console: gain {best.mode} | limit {max_volume:g} | "
-            f"hp add {hp.name} {hp.ohm:g} {hp.sensitivity_db:g} {hp.unit}"
-        )
     else:
+        loudest = hpm.spl(hp, chain, max_volume, mode_gains(profile)[best.mode])[0]
         lines.append(
-            f"this board cannot reach {target:.0f} dB SPL cleanly with this headphone: "
-            f"best is '{best.mode}' at {best.max_spl:.1f} dB SPL"
+            f"this board cannot reach {target:.0f} dB SPL cleanly with this headphone; best: "
+            f"gain mode '{best.mode}', max volume {max_volume:+.1f} dB"
         )
+        lines.append(f"({loudest:.1f} dB SPL at 0 dBFS, just below the amp's clip point)")
+    lines.append(
+        f"on the console: gain {best.mode} | limit {max_volume:g} | "
+        f"hp add {hp.name} {hp.ohm:g} {hp.sensitivity_db:g} {hp.unit} max {target:g}"
+    )
     lines.extend(hpm.warnings(hp, chain, best.cap_db, mode_gains(profile)[best.mode]))
     return "\n".join(lines)
 
 
-def plot(hp: hpm.Headphone, profile: dict, target: float, path: Path) -> None:
+def figure(hp: hpm.Headphone, profile: dict, target: float):
+    """SPL against the volume setting, per gain mode, with the target and the clip points."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -181,15 +193,28 @@ def plot(hp: hpm.Headphone, profile: dict, target: float, path: Path) -> None:
         levels = [hpm.spl(hp, chain, v, gain)[0] for v in volumes]
         (line,) = ax.plot(volumes, levels, label=f"gain '{mode}' ({gain:+g} dB)")
         clip = hpm.clip_volume_db(hp, chain, gain)
-        if clip <= cap:
-            ax.axvline(clip, color=line.get_color(), linestyle=":", linewidth=1)
+        if clip <= cap:  # only a clip point the knob can reach is drawn, and named in the legend
+            ax.axvline(
+                clip,
+                color=line.get_color(),
+                linestyle=":",
+                linewidth=1,
+                label=f"'{mode}' clips above {clip:+.1f} dB",
+            )
     ax.axhline(target, color="black", linestyle="--", linewidth=1, label=f"target {target:g} dB")
     ax.axhline(85, color="red", linestyle="--", linewidth=1, label="85 dB (NIOSH 8 h)")
     ax.set_xlabel("volume setting (dB)")
     ax.set_ylabel("SPL of a 0 dBFS signal (dB)")
-    ax.set_title(f"{hp.describe()} on {profile['name']}  (dotted: clipping starts)")
+    ax.set_title(f"{hp.describe()} on {profile['name']}")
     ax.grid(True, alpha=0.3)
     ax.legend()
+    return fig
+
+
+def plot(hp: hpm.Headphone, profile: dict, target: float, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = figure(hp, profile, target)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)

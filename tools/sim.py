@@ -6,9 +6,12 @@
 The working tree's firmware is put on the virtual board's flash (build/vboard/sim-<board>/, where
 settings persist between runs; --erase starts from factory settings) and booted by
 tools/vboard.py. The panel shows the OLED, the volume IC's gain, amp and DAC state,
-level meters of the I2S output, and the serial console; the arrow keys turn the knob (repeat
+level meters of the I2S output, and the serial console. Keys: Left/Right turn the knob (repeat
 quickly for a fast turn, which the firmware's acceleration answers), Tab presses the knob,
-F1-F4 press the profile's buttons (F5-F8 hold them). The I2S output goes to build/sim.wav and,
+F1-F4 press the profile's buttons in its order (F1 `push`, F2 `mute` on the shipped
+profiles; F5-F8 hold them), Up/Down walk the console's history, PgUp/PgDn scroll its output.
+Notes from the panel itself are marked `[sim]`, so they never pass for the board's output.
+The I2S output goes to build/sim.wav and,
 where `aplay` or `pacat` and a sound device exist, to the speakers.
 """
 
@@ -81,10 +84,18 @@ class FrontPanel:
                 return
             if not data:
                 return
-            self.view.console.feed(data.decode(errors="replace"))
+            self.view.feed(data.decode(errors="replace"))
 
     def send(self, text: str) -> None:
         os.write(self.tty, text.encode())
+
+    def enter(self) -> None:
+        """Enter: the typed line goes to the board (and into the history)."""
+        view = self.view
+        self.send(view.typed + "\r")
+        view.history.add(view.typed)
+        view.typed = ""
+        view.back = 0  # back to the newest output, where the answer comes
 
     # --- keys ------------------------------------------------------------------------------------
     def arrow(self, direction: int) -> None:
@@ -183,10 +194,18 @@ def interactive(panel: FrontPanel, rate: int) -> None:
                     key = _escape(screen, curses)
                 if key in (curses.KEY_F10, 17):  # F10 or Ctrl-Q
                     return
-                if key in (curses.KEY_RIGHT, curses.KEY_UP):
+                if key == curses.KEY_RIGHT:
                     panel.arrow(+1)
-                elif key in (curses.KEY_LEFT, curses.KEY_DOWN):
+                elif key == curses.KEY_LEFT:
                     panel.arrow(-1)
+                elif key == curses.KEY_UP:
+                    panel.view.typed = panel.view.history.up(panel.view.typed)
+                elif key == curses.KEY_DOWN:
+                    panel.view.typed = panel.view.history.down(panel.view.typed)
+                elif key == curses.KEY_PPAGE:
+                    panel.view.scroll(+1)
+                elif key == curses.KEY_NPAGE:
+                    panel.view.scroll(-1)
                 elif key == 9:
                     panel.button(0, hold=False)
                 elif key == curses.KEY_BTAB:
@@ -197,8 +216,7 @@ def interactive(panel: FrontPanel, rate: int) -> None:
                 elif key in (1, 2, 3, 4, 5):  # Ctrl-A..E: raw REPL, friendly, stop, reboot, paste
                     panel.send(chr(key))
                 elif key in (10, 13, curses.KEY_ENTER):
-                    panel.send(panel.view.typed + "\r")
-                    panel.view.typed = ""
+                    panel.enter()
                 elif key in (curses.KEY_BACKSPACE, 127, 8):
                     panel.view.typed = panel.view.typed[:-1]
                 elif 32 <= key < 127:
@@ -207,8 +225,10 @@ def interactive(panel: FrontPanel, rate: int) -> None:
             height, width = screen.getmaxyx()
             screen.erase()
             for y, line in enumerate(panel.view.render(width, height)):
+                # the panel's own notes stand out from what the board printed
+                mark = line.startswith(panel_view.NOTE_MARK)
                 try:
-                    screen.addstr(y, 0, line[: width - 1])
+                    screen.addstr(y, 0, line[: width - 1], curses.A_REVERSE if mark else 0)
                 except curses.error:
                     pass
             screen.refresh()
@@ -225,8 +245,13 @@ def _escape(screen, curses) -> int:
         ord("C"): curses.KEY_RIGHT,
         ord("D"): curses.KEY_LEFT,
     }
+    pages = {ord("5"): curses.KEY_PPAGE, ord("6"): curses.KEY_NPAGE}  # ESC [ 5 ~, ESC [ 6 ~
     if screen.getch() in (ord("["), ord("O")):
-        return arrows.get(screen.getch(), -2)
+        key = screen.getch()
+        if key in pages:
+            screen.getch()  # the "~"
+            return pages[key]
+        return arrows.get(key, -2)
     return -2  # a lone Esc: ignored
 
 

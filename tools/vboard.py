@@ -1,7 +1,8 @@
 """The virtual board: uamp's simulated hardware behind a serial port that talks like a real board.
 
     python tools/vboard.py --board pico-pcm5102a-pga2311 --link /tmp/uamp-tty
-    mpremote connect /tmp/uamp-tty fs ls        # or picocom/screen /tmp/uamp-tty
+    .venv/bin/mpremote connect /tmp/uamp-tty fs ls
+    .venv/bin/python -m serial.tools.miniterm /tmp/uamp-tty 115200    # a terminal; Ctrl-] quits
 
 The MCU is the MicroPython unix port running host_tests/sim/realtime.py: the simulated
 `machine`, the profile's chip models, a flash filesystem (a folder that persists between runs,
@@ -43,6 +44,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RUNNER = ROOT / "host_tests" / "sim" / "realtime.py"
 EXIT_SOFT_REBOOT = 10  # realtime.py: +1 when the reboot came from the raw REPL
 CTRL_C = 0x03
+# The MCU says "alive" twice a second while its hardware runs (realtime.py, ALIVE_EVERY_MS): a
+# silence this long means it stopped answering (stuck, or blocked in one long call)
+SILENT_S = 5.0
 
 
 def micropython() -> str:
@@ -113,6 +117,8 @@ class VirtualBoard:
         self.started = 0.0
         self.control_w: int | None = None
         self.lock = threading.Lock()
+        self.heard = 0.0  # time.monotonic() of the MCU's last status line
+        self.silent = False  # said that the MCU stopped answering
 
     # --- lifecycle -------------------------------------------------------------------------------
     def start(self) -> VirtualBoard:
@@ -222,6 +228,7 @@ class VirtualBoard:
         self.status_r = status_r
         self.busy = False
         self.boots += 1
+        self.heard = time.monotonic()
         for stream in (self.child.stdout, self.child.stderr):
             os.set_blocking(stream.fileno(), False)
 
@@ -265,10 +272,17 @@ class VirtualBoard:
                     elif name == "status":
                         status_buf += data
                         *lines, status_buf = status_buf.split(b"\n")
+                        if lines:
+                            self._heard()
                         for line in lines:
-                            self._status(line.decode(errors="replace"))
+                            try:
+                                self._status(line.decode(errors="replace"))
+                            except Exception as e:  # noqa: BLE001 - a bad handler must not
+                                # end the relay: the board would go silent for good
+                                self.log(f"vboard: status line {line[:60]!r} failed: {e!r}")
                 if pending_out:
                     pending_out = self._to_tty(pending_out)
+                self._check_alive()
                 code = child.poll()
                 if code is not None:
                     # Drain what it printed last (the "soft reboot" line) before restarting.
@@ -287,6 +301,24 @@ class VirtualBoard:
                 self.log(f"vboard: the MCU process ended with code {restart}; power-cycling it")
                 time.sleep(0.5)  # no tight loop if it keeps failing
                 self._spawn(raw=False, reboot=False)
+
+    def _heard(self) -> None:
+        self.heard = time.monotonic()
+        if self.silent:
+            self.silent = False
+            self.log("vboard: the MCU answers again")
+
+    def _check_alive(self) -> None:
+        """Say once when the MCU process runs but has stopped answering (no status line for
+        SILENT_S): a real board that hangs just goes quiet, a virtual one says so."""
+        quiet = time.monotonic() - self.heard
+        if not self.silent and quiet > SILENT_S and self.child and self.child.poll() is None:
+            self.silent = True
+            self.log(
+                f"vboard: the MCU has not answered for {quiet:.0f} s (process {self.child.pid} "
+                "runs but is stuck, or blocked in one long call); input waits for it. "
+                "Restart the virtual board if it does not come back"
+            )
 
     def _to_child(self, data: bytes) -> None:
         """Host -> board. Ctrl-C interrupts running code (KeyboardInterrupt), as on a board."""
@@ -397,7 +429,8 @@ def main() -> int:
         return 2
     where = f" (link {args.link})" if args.link else ""
     print(f"vboard: {args.board} on {board.tty}{where}, flash {board.flash}", flush=True)
-    if not (board.flash / "main.py").exists():
+    has_firmware = (board.flash / "main.py").exists()
+    if not has_firmware:
         port = args.link or board.tty
         print(
             f"vboard: no firmware on its flash yet (a bare MicroPython REPL): "
@@ -406,7 +439,17 @@ def main() -> int:
         )
     try:
         while not board.stopped.wait(0.2):
-            pass
+            # the note above goes stale once a deploy puts the firmware on: say so
+            now = (board.flash / "main.py").exists()
+            if now != has_firmware:
+                has_firmware = now
+                print(
+                    "vboard: firmware on its flash now (main.py); it runs from the next soft "
+                    "reset (Ctrl-D; make deploy does that)"
+                    if now
+                    else "vboard: main.py gone from its flash: a bare REPL after the next reset",
+                    flush=True,
+                )
     except KeyboardInterrupt:
         pass
     board.stop()

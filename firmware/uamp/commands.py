@@ -33,7 +33,7 @@ def parse_number(word, what="number"):
             break
     if digits <= 0 or dots > 1 or len(text) > 10:
         raise CommandError("not a number: '%s' (%s)" % (word[:16], what))
-    return float(text)
+    return float(text) + 0.0  # "-0" is 0 (else it shows as "-0.0 dB")
 
 
 def parse_range(word, what, lo, hi):
@@ -66,6 +66,18 @@ def _need(part, name, command):
 
 def _show(value):
     return "-" if value is None else str(value)
+
+
+def _xfeed_words(level):
+    return "on (level %d)" % level if level else "off"
+
+
+def _preset_words(eng):
+    """The preset's name; 'custom' once a band was edited by hand (as the display says)."""
+    preset = getattr(eng, "eq_preset", None)
+    if preset is None and hasattr(eng, "eq_bands"):
+        return "custom"
+    return _show(preset)
 
 
 HELP = (
@@ -231,12 +243,16 @@ class Commands:
                 _show(s["input"]),
                 _show(s["rate"]),
                 "on" if eq["enabled"] else "off",
-                _show(eq["preset"]),
-                s["crossfeed"] or "off",
+                _preset_words(self.app.engine),
+                _xfeed_words(s["crossfeed"]),
             )
         )
-        spl = "-" if s["spl_db"] is None else "%.1f dB SPL at 0 dBFS" % s["spl_db"]
-        self.reply("hp %s  %s" % (_show(s["headphone"]), spl))
+        if s["headphone"] is None:
+            self.reply("hp none (no SPL without a headphone profile: 'hp add', 'hp use')")
+        elif s["spl_db"] is None:
+            self.reply("hp %s  SPL unknown (no output data in the board profile)" % s["headphone"])
+        else:
+            self.reply("hp %s  %.1f dB SPL at 0 dBFS" % (s["headphone"], s["spl_db"]))
         self.reply(
             "clips %s  underruns %s  up %d s"
             % (_show(s["clip_count"]), _show(s["underruns"]), s["uptime"])
@@ -394,8 +410,7 @@ class Commands:
             if level:
                 self.last_xfeed = level
             self.changed()
-        level = getattr(eng, "crossfeed", 0)
-        self.reply("xfeed %s" % (level if level else "off"))
+        self.reply("xfeed %s" % _xfeed_words(getattr(eng, "crossfeed", 0)))
 
     def cmd_eq(self, args):
         eng = self.app.engine
@@ -439,10 +454,7 @@ class Commands:
 
     def _eq_show(self, eng):
         enabled = getattr(eng, "eq_enabled", False)
-        self.reply(
-            "eq %s (preset %s)"
-            % ("on" if enabled else "off", _show(getattr(eng, "eq_preset", None)))
-        )
+        self.reply("eq %s (preset %s)" % ("on" if enabled else "off", _preset_words(eng)))
         bands = getattr(eng, "eq_bands", None)
         if bands is not None:
             for i, band in enumerate(bands()):
@@ -490,6 +502,8 @@ class Commands:
         from uamp.settings import MAX_EQ_PRESETS
 
         headphones.check_name(name)
+        if name in getattr(eng, "eq_presets", ()):
+            raise CommandError("'%s' is a built-in preset: choose another name" % name)
         bands = _need(eng, "eq_bands", "eq save")()
         user = self._user_presets()
         if name not in user and len(user) >= MAX_EQ_PRESETS:
@@ -547,7 +561,10 @@ class Commands:
         name = headphones.check_name(args[0])
         ohm = parse_number(args[1], "impedance")
         sens = parse_number(args[2], "sensitivity")
-        max_spl = parse_number(args[5], "max SPL") if len(args) == 6 else None
+        # no "max": a safe cap all the same (an IEM would otherwise reach 109 dB SPL at 0 dB)
+        max_spl = headphones.DEFAULT_MAX_SPL_DB
+        if len(args) == 6:
+            max_spl = parse_number(args[5], "max SPL")
         hp = headphones.Headphone(name, ohm, sens, args[3], max_spl)  # validates every field
         if name not in profiles and len(profiles) >= MAX_PROFILES:
             raise CommandError("at most %d headphone profiles" % MAX_PROFILES)
@@ -556,7 +573,8 @@ class Commands:
             self.app.headphone = hp
             state.apply_limit(self.app)
         self.changed()
-        self.reply("hp profile added: %s" % hp.describe())
+        default = " (the default cap; 'max dB' sets another)" if len(args) == 4 else ""
+        self.reply("hp profile added: %s%s" % (hp.describe(), default))
 
     def hp_warnings(self):
         app = self.app

@@ -1,6 +1,6 @@
 """Headphone profiles and loudness: the SPL a full-scale (0 dBFS) signal reaches at a volume.
 
-Formulas from ../shared/reference/headphones.md: P = V^2 / Z; SPL = S_mW + 10 log10(P / 1 mW);
+Formulas from docs/headphones.md: P = V^2 / Z; SPL = S_mW + 10 log10(P / 1 mW);
 SPL = S_V + 20 log10(V / 1 V); S_V = S_mW + 10 log10(1000 / Z); V = V_fs * 10^(G / 20), doubled
 (+6 dB) by a balanced output; output impedance divides V by Z_load / (Z_load + Z_out); the amp
 clips at the smaller of V_max and I_max * Z. Pure math, no hardware: the host tool
@@ -13,6 +13,9 @@ UNITS = ("mw", "v")
 # A level worth having: 85 dB SPL average music (NIOSH 8 h limit) with 15 dB of peaks on top
 # (music peaks run 10-20 dB above average). A chain that cannot reach this at 0 dBFS is weak.
 USEFUL_SPL_DB = 100.0
+# The loudness cap of a headphone profile added without its own max SPL: as loud as the target
+# above (0 dBFS peaks at 100 dB SPL), never the amp's full output into a sensitive headphone.
+DEFAULT_MAX_SPL_DB = 100.0
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-_."
 MAX_NAME = 16
 

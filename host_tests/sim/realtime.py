@@ -20,8 +20,15 @@ clock in 1 ms steps whenever the firmware yields to asyncio or the REPL waits fo
 
 import json
 import select
+import struct
 import sys
 import time
+from array import array
+
+# (struct and array above: imported once here, before the flash is mounted. A built-in module
+# imported inside a function is looked up on the filesystem first at every call (MicroPython
+# lets a file extend a built-in), six stat calls through the Python Flash class below: about
+# 0.1 ms each time, paid every millisecond of hardware in Audio.take.)
 
 EXIT_SOFT_REBOOT = 10
 BANNER_BOARD = "uamp virtual board"
@@ -30,6 +37,14 @@ MAX_CATCH_UP_MS = 200  # after a long blocking call, skip time rather than repla
 PANEL_EVERY_MS = 50
 WAV_EVERY_MS = 100
 SCREEN_EVERY_MS = 100  # OLED frames: fewer than meter updates
+ALIVE_EVERY_MS = 500  # "alive" status lines: the supervisor says when they stop
+# The hardware model may take at most this share of the MCU process's time (per 100 ms window):
+# on a loaded host one millisecond of modelled hardware can cost more than a millisecond, and
+# without a cap the model's catching up took every cycle, so main.py, the REPL and a settings
+# save never ran again (the raw REPL never came, settings.json.tmp stayed on the flash). Past
+# the cap the hardware falls behind instead (MCU late, shown on the panel); time is skipped.
+HW_SHARE_PCT = 60
+HW_WINDOW_US = 100_000
 
 CTRL_A, CTRL_B, CTRL_C, CTRL_D, CTRL_E = "\x01", "\x02", "\x03", "\x04", "\x05"
 RAW_PASTE_WINDOW = 256  # bytes the host may send before waiting for our \x01
@@ -301,8 +316,6 @@ class WavWriter:
             self.file.write(self._header(0))
 
     def _header(self, data_bytes):
-        import struct
-
         return (
             b"RIFF"
             + struct.pack("<I", 36 + data_bytes)
@@ -335,8 +348,6 @@ class Audio:
         self.out_frames = 0
 
     def take(self, port):
-        from array import array
-
         n = port.captured
         if n == 0:
             return
@@ -364,8 +375,6 @@ class Audio:
         in its header: after app.set_sample_rate the file keeps its own, so the recording keeps
         its true duration and pitch (nearest-frame resampling: a little aliasing) and the log
         says so."""
-        from array import array
-
         if rate != self.in_rate:
             if rate != self.wav.rate:
                 self.notes.append(
@@ -397,6 +406,32 @@ class Audio:
         return peaks
 
 
+class Budget:
+    """The hardware model's share of the MCU process's time: allow() says whether it may run
+    now, spent() adds what a run took (microseconds); windows of `window_us`. `diff` is
+    time.ticks_diff (ticks_us wraps)."""
+
+    def __init__(self, share_pct, window_us, now_us, diff):
+        self.diff = diff
+        self.share_pct = share_pct
+        self.window_us = window_us
+        self.start = now_us
+        self.used = 0
+        self.last_pct = 0  # the share of the last full window (the panel shows it)
+
+    def allow(self, now_us):
+        elapsed = self.diff(now_us, self.start)
+        if elapsed >= self.window_us or elapsed < 0:  # < 0: never stuck in a window
+            self.last_pct = self.used * 100 // max(1, elapsed)
+            self.start = now_us
+            self.used = 0
+            return True
+        return self.used * 100 <= self.share_pct * self.window_us
+
+    def spent(self, us):
+        self.used += us
+
+
 # --- the REPL, spoken as a board speaks it -------------------------------------------------------
 
 
@@ -422,6 +457,8 @@ class Board:
         self.next_panel = 0
         self.next_screen = 0
         self.next_flush = 0
+        self.next_alive = 0
+        self.budget = Budget(HW_SHARE_PCT, HW_WINDOW_US, time.ticks_us(), time.ticks_diff)
         self.hw = None
         self.audio = None
 
@@ -437,11 +474,15 @@ class Board:
     def service(self):
         if self.hw is None or self.servicing:
             return
+        start = time.ticks_us()
+        if not self.budget.allow(start):
+            return  # the model had its share of this window: the firmware's turn
         self.servicing = True
         try:
             self._service()
         finally:
             self.servicing = False
+            self.budget.spent(time.ticks_diff(time.ticks_us(), start))
 
     def _service(self):
         hw = self.hw
@@ -455,6 +496,9 @@ class Board:
                 self.control_line()
                 break
         now = hw.clock.ticks_ms()
+        if now >= self.next_alive:
+            self.next_alive = now + ALIVE_EVERY_MS
+            self.tell("alive")
         if self.audio is not None and now >= self.next_flush:
             self.next_flush = now + WAV_EVERY_MS
             if self.audio.wav is not None:
@@ -466,6 +510,7 @@ class Board:
                 self.next_screen = now + SCREEN_EVERY_MS
             if self.audio is not None:
                 state["peaks"] = self.audio.take_peaks()
+            state["hw_pct"] = self.budget.last_pct
             self.tell("panel " + json.dumps(state))
 
     def control_line(self):
@@ -628,8 +673,6 @@ class Board:
         self.write("\x04" + (error or "") + "\x04")
 
     def raw_paste(self):
-        import struct
-
         self.write("R\x01")
         self.out.write(struct.pack("<H", RAW_PASTE_WINDOW).decode())
         data = []
@@ -801,6 +844,15 @@ def needs_more(lines):
     return depth > 0
 
 
+class VirtualBoardFacts:
+    """`import _vboard` on the virtual board: which profile's chips it simulates. A unix port
+    cannot say which board it stands in for, so tools/deploy.py asks this before copying."""
+
+    def __init__(self, board, mcu):
+        self.board = board
+        self.mcu = mcu
+
+
 def setup(args):
     """Simulated machine and chip models first (from the repo), then the board's own files."""
     for path in (REPO + "/firmware", HERE):
@@ -810,6 +862,7 @@ def setup(args):
     sys.modules["machine"] = machine
     with open(REPO + "/boards/" + args["board"] + ".json") as f:
         board_profile = json.loads(f.read())
+    sys.modules["_vboard"] = VirtualBoardFacts(args["board"], board_profile["mcu"])
     # The repo's firmware helped build the simulator; the board runs its own deployed copy.
     for name in list(sys.modules):
         if name == "uamp" or name.startswith("uamp."):
@@ -908,7 +961,6 @@ def main():
     board.start(attach_chips, board_profile, machine)
     import asyncio  # noqa: F401 - loaded before the host filesystem is unmounted
     import io  # noqa: F401
-    import struct  # noqa: F401
 
     mount_flash(args["fs"])
     board.run()
