@@ -289,6 +289,22 @@ def test_mute_off_after_a_lasting_fault_during_power_up_starts_it_over():
     assert not board.app.volume.muted
 
 
+def test_standby_on_during_a_faulted_power_up_turns_the_amp_off():
+    board = _running(ESP32)
+    _standby(board)
+    board.volume_ic.fault = "nack"
+    board.send("standby off\r")
+    board.run_ms(500)
+    assert board.app.volume.fault is not None and board.app.state == app_module.BOOTING
+    assert "standby on" in board.send("standby on\r")
+    assert board.app.state == app_module.OFF
+    assert board.pin(board.profile["amp_enable"]).level() == 0
+    board.volume_ic.fault = None
+    board.send("standby off\r")
+    board.run_ms(1500)
+    assert board.app.state == app_module.RUNNING and board.app.volume.fault is None
+
+
 # --- 5. a lowered cap survives a power cut at once ------------------------------------------
 
 

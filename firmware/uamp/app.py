@@ -389,8 +389,8 @@ class App:
 
     def shutdown(self):
         """Fade out, mute the DAC, then turn the amp off. `wake()` powers up again. After a
-        fault (the output is already silent) the amp goes off at once."""
-        if self.state == RUNNING and self.volume.fault is not None:
+        fault (the output is already silent, maybe mid power-up) the amp goes off at once."""
+        if self.volume.fault is not None and self.state in (RUNNING, BOOTING, AMP_ON):
             self.resume_unmuted = False  # the fault muted it: it wakes muted
             self._amp_off()
             try:
