@@ -186,9 +186,9 @@ class App:
         if rate not in RATES or "wav" in self.engine.inputs or "i2s" in self.engine.inputs:
             self.console.reply("settings: rate %s Hz not restored (an input sets its own)" % rate)
             return
-        for line in self._fit_eq(rate):
-            self.console.reply(line)
         if self._chip_call(self.dac.standby, True):
+            for line in self._fit_eq(rate):
+                self.console.reply(line)
             try:
                 self._change_rate(rate)
             except ValueError as e:  # any settings must boot: at the profile's rate then
