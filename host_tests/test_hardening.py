@@ -477,6 +477,9 @@ def test_the_simulator_logs_are_ring_logs_and_replies_still_read_right():
     assert isinstance(board.serial_out, RingLog) and board.serial_out.cap == SERIAL_LOG
     assert isinstance(board.pin(board.profile["amp_enable"]).history, RingLog)
     assert isinstance(board.world.i2c_bus(0).transactions, RingLog)
+    assert isinstance(board.dac.writes, RingLog) and isinstance(board.volume_ic.writes, RingLog)
+    pico = SimBoard(PICO)
+    assert isinstance(pico.display.commands, RingLog)
     pin = board.pin(34)
     for i in range(3 * PIN_HISTORY + 1):
         pin.drive(i & 1)
