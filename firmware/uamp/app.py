@@ -263,7 +263,11 @@ class App:
             self._tick_power_up()
         self._tick_panel()
         self._tick_console()
-        self.volume.tick()
+        if self.state != OFF and self.state != BOOTING:
+            # Off, or before the amp is on, the output stays muted and a volume chip powered
+            # from the amp enable (TPA6130A2) does not answer: a write (after a fault, the
+            # driver resends what it lost) would only fail the next power-up.
+            self.volume.tick()
 
     def _tick_power_up(self):
         """Boot: clocks settle with everything muted and the amp off; then the amp comes on;
