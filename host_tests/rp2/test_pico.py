@@ -40,11 +40,6 @@ def word_for(db):
     return (n << 8) | n
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11: the deploy layout stops with MemoryError allocating 8197 bytes in "
-    "dsp/tone.py make_table (AudioEngine.__init__); remove this mark once it boots",
-)
 def test_deploy_layout_boots(booted):
     assert booted.plain_failure is None, booted.plain_failure
 
