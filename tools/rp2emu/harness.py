@@ -18,8 +18,10 @@ over a pipe; `make rp2emu` installs its pinned rp2040js.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -93,10 +95,14 @@ _compiled: dict[str, Path] = {}
 def compile_firmware(arch: str = "armv6m") -> Path:
     """mpy-cross the firmware once per process; returns the arch's build folder."""
     if arch not in _compiled:
-        errors = mpy_build.build(arch, BUILD / "mpy")
+        # a folder per process: a test run and a bench in one tree must not rebuild each
+        # other's modules (mpy_build empties its folder first)
+        out = BUILD / f"mpy-{os.getpid()}"
+        atexit.register(shutil.rmtree, out, ignore_errors=True)
+        errors = mpy_build.build(arch, out)
         if errors:
             raise EmulatorError("\n".join(errors))
-        _compiled[arch] = BUILD / "mpy" / arch
+        _compiled[arch] = out / arch
     return _compiled[arch]
 
 
