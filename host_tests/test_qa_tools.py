@@ -311,3 +311,17 @@ def test_sim_up_arrow_recalls_the_last_line_and_leaves_the_knob_alone():
     finally:
         status = term.close()
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def test_lowercase_g_is_not_a_9():
+    # docs/sim-panel.png (termshot.py draws the firmware's 5x7 font): "gain" read as "9ain"
+    from uamp.ui import font
+
+    def rows_lit(ch):
+        base = (ord(ch) - font.FIRST) * font.WIDTH
+        columns = font.DATA[base : base + font.WIDTH]
+        return [y for y in range(font.HEIGHT) if any(c >> y & 1 for c in columns)]
+
+    assert rows_lit("g")[0] == rows_lit("a")[0] == 2  # starts at x-height, as a lowercase does
+    assert rows_lit("9")[0] == 0  # a digit starts at the top
+    assert rows_lit("g") != rows_lit("9")
