@@ -325,3 +325,25 @@ def test_lowercase_g_is_not_a_9():
     assert rows_lit("g")[0] == rows_lit("a")[0] == 2  # starts at x-height, as a lowercase does
     assert rows_lit("9")[0] == 0  # a digit starts at the top
     assert rows_lit("g") != rows_lit("9")
+
+
+def test_each_sim_run_records_to_its_own_file_and_old_runs_are_pruned(tmp_path):
+    # build/sim.wav was overwritten by every run
+    import importlib.util
+    import time
+
+    # tools/sim.py by its path: `sim` is the simulator package on the tests' path
+    spec = importlib.util.spec_from_file_location("simtool", ROOT / "tools" / "sim.py")
+    simtool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(simtool)
+
+    runs = tmp_path / "sim"
+    made = []
+    for n in range(simtool.KEEP_RUNS + 2):
+        made.append(simtool.new_recording("b", runs))
+        os.utime(made[-1], (time.time() + n, time.time() + n))  # runs in order, within a second
+    left = sorted(runs.glob("*.wav"))
+    # one file per run, even within a second; the newest runs kept
+    assert sorted(made[-simtool.KEEP_RUNS :]) == left
+    latest = tmp_path / "sim.wav"
+    assert latest.is_symlink() and latest.resolve() == made[-1].resolve()
