@@ -264,6 +264,9 @@ def test_sim_notes_are_marked_as_the_panels_own():
     lines = view.render(120, 40)
     assert lines[-2] == panel_view.NOTE_MARK + "knob +1"
     assert not any(line.startswith(panel_view.NOTE_MARK) for line in lines[:-2])
+    import termshot  # the screenshot draws the notes in their own colour, by the same mark
+
+    assert termshot.NOTE_MARK == panel_view.NOTE_MARK
 
 
 def test_sim_console_scrolls_back_and_returns():
