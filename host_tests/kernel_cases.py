@@ -85,3 +85,11 @@ def sine_case(frames=97, freq=997, rate=44100):
 
 def noise_case(frames=97, pink=1):
     return [array("i", bytes(8 * frames)), frames, array("i", [4242, 30000, pink, 5, -5, 77])]
+
+
+def crossfade_case(frames=97, start=0, end=gain_mod.GAIN_ONE):
+    """Two loud buffers (differences near 2**27) mixed from `start` to `end`."""
+    buf = stereo_signal(frames, 13, (1 << 26) - 1)
+    other = array("i", [-v for v in stereo_signal(frames, 17, (1 << 26) - 1)])
+    d = (end - start) // frames
+    return [buf, other, frames, array("i", [end - d * frames, d])]

@@ -157,3 +157,35 @@ def measured_response_db(run, freqs, rate):
         e = np.exp(-2j * np.pi * f * t)
         out.append(20 * math.log10(abs(np.dot(y[n:], e)) / abs(np.dot(x[n:], e))))
     return np.array(out)
+
+
+def above_db(x, rate, corner=4000.0):
+    """Power (dBFS, full-scale sine = 0 dB) of `x` above `corner`: what a change adds around a
+    1 kHz tone (zipper, steps, clicks); a steady tone leaves about -150 dB. A linear-phase
+    high pass (windowed sinc, Kaiser beta 14: the tone is rejected by about 140 dB), so a
+    change anywhere in `x` counts the same (an FFT window would weigh its ends less)."""
+    taps = 255
+    n = np.arange(taps) - taps // 2
+    cut = (corner - 1500.0) / rate  # half-gain point: stop band at 1 kHz, pass from 4 kHz
+    lowpass = 2 * cut * np.sinc(2 * cut * n) * np.kaiser(taps, 14.0)
+    highpass = -lowpass / np.sum(lowpass)
+    highpass[taps // 2] += 1
+    y = np.convolve(x, highpass, mode="valid")
+    return 10 * math.log10(max(2 * float(np.mean(y**2)), 1e-30))
+
+
+def change_figures(o, change, buffers=40):
+    """(residual above 4 kHz in dBFS, largest level jump in dB from one 1 kHz period to the
+    next, lowest level relative to the start in dB) while `change()` takes effect on a 1 kHz
+    tone; `o` an Offline playing a steady 1 kHz tone."""
+    before, _ = o.run(2)
+    change()
+    left, _ = o.run(buffers)
+    left = np.concatenate([before, left])
+    periods = left[: len(left) // 48 * 48].reshape(-1, 48)  # 1 kHz at 48 kHz: one per row
+    level = 10 * np.log10(np.mean(periods**2, axis=1) + 1e-30)
+    return (
+        above_db(left, o.rate),
+        float(np.max(np.abs(np.diff(level)))),
+        float(level.min() - level[0]),
+    )

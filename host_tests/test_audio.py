@@ -252,6 +252,7 @@ def _rp2040_board():
     engine._work_addr, engine._gain_addr, engine._xf_addr = 0x20001000, 0x20002000, 0x20003000
     engine._out_addr = (0x20004000, 0x20005000)
     engine._out_state_addr = 0x20006000
+    engine._xbuf_address = 0x20007000  # the EQ crossfade's copy of a section's input
     engine.set_eq_enabled(True)
     engine.load_eq_preset("warm")
     engine.set_crossfeed(1)
@@ -271,7 +272,7 @@ _channel_calls = [0, 0]
 
 
 def _section_kernel(address, frames, blk):  # a Thumb section stand-in that counts channels
-    _channel_calls[(address - 0x20001000) // 4] += 1
+    _channel_calls[((address - 0x20001000) // 4) & 1] += 1  # work or crossfade buffer
 
 
 def test_rp2040_two_core_path_allocates_nothing():
@@ -294,8 +295,9 @@ def test_rp2040_two_core_path_allocates_nothing():
         _thread.start_new_thread,
     )
     engine._two_cores = cores
-    _channel_calls[0] = _channel_calls[1] = 0
     try:
+        _run_locked(board, 40)  # the preset's section crossfades (on one core), then settled
+        _channel_calls[0] = _channel_calls[1] = 0
         _run_locked(board, 50)
     finally:
         cores.stop()
@@ -307,7 +309,7 @@ _failing = [0]
 
 
 def _kernel_failing_on_core1(address, frames, blk):
-    ch = (address - 0x20001000) // 4
+    ch = ((address - 0x20001000) // 4) & 1
     if ch == 1 and _failing[0]:
         _failing[0] = 0
         raise RuntimeError("core 1 fault")

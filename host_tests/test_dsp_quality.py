@@ -10,6 +10,7 @@ import math  # noqa: E402
 import numpy as np  # noqa: E402
 from offline import (  # noqa: E402
     Offline,
+    change_figures,
     measured_response_db,
     sine,
     thd_n_db,
@@ -42,7 +43,7 @@ def test_thd_n_32bit_output_with_bass_boost_and_eq():
     o = _tone_engine(32)
     o.engine.load_eq_preset("warm")
     o.engine.set_bass(12)
-    o.settle(60)
+    o.settle(80)
     left, _ = o.run(100)
     assert thd_n_db(left, 1000, RATE) <= -110
     assert o.engine.clip_count == 0
@@ -81,7 +82,7 @@ def test_gain_steps_within_001_db_of_request():
 
 
 def _impulse_response(o, n=1 << 16):
-    o.settle(60)
+    o.settle(80)
     left, _ = o.run(n // 256 + 80)
     start = int(np.argmax(np.abs(left) > 1e-6))
     return left[start : start + n]
@@ -89,8 +90,8 @@ def _impulse_response(o, n=1 << 16):
 
 def test_eq_response_matches_rbj_within_005_db():
     n = 1 << 16
-    impulse = np.zeros(60 * 256 + n + 80 * 256)
-    impulse[60 * 256 + 100] = 0.5
+    impulse = np.zeros(82 * 256 + n + 80 * 256)
+    impulse[82 * 256 + 100] = 0.5  # after the 80 buffers of settling
     o = Offline(bits=32, wav=wav_bytes(impulse, impulse))
     eng = o.engine
     eng.set_bass(6)
@@ -311,3 +312,55 @@ def test_other_rates_and_word_lengths():
             left, _ = o.run(int(rate * 0.2) // 256)
             assert thd_n_db(left, 997, rate) < (-88 if bits == 16 else -120), (rate, bits)
             assert abs(_zero_crossings(left) - 997 * len(left) / rate) <= 1
+
+
+def switch_leftover_dbfs(o):
+    """Loudest rise (dBFS) of the 1 kHz tone's envelope while select_input("silence") fades it
+    out: a fade only falls, so any rise is the old source playing again after the fade-out;
+    -inf when the swap happens before the buffer is filled."""
+    o.engine.select_input("silence")
+    left, _ = o.run(30)  # 7680 frames: 160 periods
+    envelope = np.max(np.abs(left.reshape(-1, 48)), axis=1)  # one 1 kHz period per row
+    assert envelope[0] > 0.1 and envelope[-1] <= 2**-31
+    rises = envelope[1:][envelope[1:] > envelope[:-1] + 2**-31]  # the unmuted +-1 LSB
+    return 20 * math.log10(float(np.max(rises))) if len(rises) else -math.inf
+
+
+def test_input_switch_plays_nothing_of_the_old_source_after_the_fade_out():
+    o = Offline(bits=32)  # the 1 kHz generator, no dither: silence is exact zero
+    o.settle(40)
+    assert switch_leftover_dbfs(o) < -150  # before: -31 dBFS; unmuted 32-bit LSB: -187
+    left, _ = o.run(2)
+    assert np.max(np.abs(left)) <= 2**-31  # silence plays (+-1 LSB), none of the tone's tail
+
+
+def test_eq_changes_are_as_clean_as_a_volume_ramp():
+    """Every EQ, preset, bass and crossfeed change on a 1 kHz tone: what it adds above 4 kHz
+    is no more than a 12 dB volume ramp adds (+2 dB), the level never steps by more than a
+    volume ramp's 0.5 dB from one period to the next, and a +12 dB band at the tone's own
+    frequency (taken back by the pre-gain) leaves its level where it was throughout."""
+    o = _tone_engine(32, level_db=-6.0, seconds=3.0)
+    eng = o.engine
+    o.settle(40)
+    volume = []
+    for q15 in (8192, 32768):
+        volume.append(change_figures(o, lambda q=q15: eng.set_trim(q, q), 80)[0])
+    allowed = max(volume) + 2
+    changes = (
+        ("band +12 dB at 1 kHz", lambda: eng.set_eq_band(1, "peak", 1000, 12.0, 1.0)),
+        ("band back to flat", lambda: eng.set_eq_band(1, "peak", 1000, 0.0, 1.0)),
+        ("preset warm", lambda: eng.load_eq_preset("warm")),
+        ("preset bright", lambda: eng.load_eq_preset("bright")),
+        ("eq off", lambda: eng.set_eq_enabled(False)),
+        ("eq on", lambda: eng.set_eq_enabled(True)),
+        ("bass +12", lambda: eng.set_bass(12)),
+        ("bass -6", lambda: eng.set_bass(-6)),
+        ("crossfeed 3", lambda: eng.set_crossfeed(3)),
+        ("crossfeed 0", lambda: eng.set_crossfeed(0)),
+    )
+    for name, change in changes:
+        above, jump, dip = change_figures(o, change, 80)  # a preset: 5 sections, 60 buffers
+        assert above <= allowed, (name, above, allowed)
+        assert jump <= 0.5, (name, jump)
+        if name.startswith("band +12"):
+            assert dip > -0.5, (name, dip)  # old engine: sank 12 dB, then jumped back

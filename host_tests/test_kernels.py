@@ -170,3 +170,28 @@ def test_thumb_block_pack_round_trip():
             copy = array("i", state)
             biquad_m0.unpack_block(blk, state, slot, ch)
             assert state == copy
+
+
+def test_crossfade_matches_reference_and_lands_on_the_other_buffer():
+    for start, end in ((0, gain_mod.GAIN_ONE), (gain_mod.GAIN_ONE // 3, gain_mod.GAIN_ONE // 2)):
+        _same(
+            gain_mod.crossfade,
+            gain_mod.crossfade_reference,
+            cases.crossfade_case(61, start, end),
+            1,
+        )
+    buf, other, frames, state = cases.crossfade_case(61, gain_mod.GAIN_ONE, gain_mod.GAIN_ONE)
+    gain_mod.crossfade(buf, other, frames, state)
+    assert buf == other  # all new: exactly the new filter's output
+    buf, other, frames, state = cases.crossfade_case(61, 0, 0)
+    kept = array("i", buf)
+    gain_mod.crossfade(buf, other, frames, state)
+    assert buf == kept
+
+
+def test_mul_q24_is_exact_at_unity_and_rounds():
+    one = gain_mod.GAIN_ONE
+    assert gain_mod.mul_q24(one, one) == one
+    assert gain_mod.mul_q24(one, 12345) == 12345
+    for a, b in ((one // 3, one // 7), (4095, 4097), (one - 1, one - 1)):
+        assert abs(gain_mod.mul_q24(a, b) - a * b / one) <= 1

@@ -52,6 +52,17 @@ def test_gain_on_armv6m():
         )
 
 
+def test_crossfade_on_armv6m():
+    for start, end in ((0, gain_mod.GAIN_ONE), (gain_mod.GAIN_ONE, 0)):
+        runner.compare(
+            "uamp.dsp.gain",
+            "crossfade",
+            gain_mod.crossfade_reference,
+            cases.crossfade_case(61, start, end),
+            1,
+        )
+
+
 def test_crossfeed_on_armv6m():
     runner.compare(
         "uamp.dsp.crossfeed",

@@ -250,3 +250,52 @@ def test_limit_below_the_floor_is_refused_and_changes_nothing():
         assert volume.max_db == floor and volume.target_db == floor
         _settle(volume)
         assert abs(_levels(chip, engine)[0] - floor) <= 0.3, rig  # digital: Q15 at -60 dB
+
+
+class _NoPort:
+    def irq(self, handler):
+        pass
+
+
+def _engine_levels(chip, engine):
+    """The level (dB) the real AudioEngine's gain ramp lands on, plus the chip's analog gain."""
+    import math
+
+    out = []
+    for ch in range(2):
+        gain = engine._gain_target[ch]
+        analog = 0.0 if chip is None else chip.gain_db(ch)
+        out.append(
+            None if gain == 0 or analog is None else analog + 20 * math.log10(gain / (1 << 24))
+        )
+    return out
+
+
+def test_every_level_within_005_db_and_every_step_half_a_db_on_every_board():
+    """With the real engine's fine (Q24) trims, over the whole range of each volume stage
+    (PGA2311, TPA6130A2 + trim, digital only down to -60 dB): within 0.05 dB of the request,
+    and each 0.5 dB step is 0.5 dB (Q15 trims were up to 0.2 dB off below -40 dB)."""
+    from uamp.audio import AudioEngine
+
+    for rig in (pga2311_rig, tpa6130a2_rig, digital_rig):
+        _world, chip, driver = rig()
+        engine = AudioEngine(_NoPort(), 48000)
+        engine.set_gain(32768)
+        volume = Volume(driver, engine, 0.0)
+        driver.enable(True)
+        volume.mute(False)
+        volume.set_db(volume.max_db)
+        _settle(volume, 600)
+        level = volume.max_db
+        last = None
+        while level >= volume_module.grid_ceil(volume.min_db):
+            volume.set_db(level)
+            _settle(volume, 4)
+            volume.engine.trim_excess_db = lambda: 0.0  # no audio plays here: nothing lags
+            _settle(volume, 4)
+            got = _engine_levels(chip, engine)
+            assert abs(got[0] - level) <= 0.05 and abs(got[1] - level) <= 0.05, (rig, level, got)
+            if last is not None:
+                assert abs(last - got[0] - 0.5) <= 0.05, (rig, level, last, got)
+            last = got[0]
+            level -= 0.5

@@ -259,7 +259,7 @@ def figures(_args: argparse.Namespace) -> int:
         if preset:
             o.engine.load_eq_preset(preset)
         o.engine.set_bass(bass)
-        o.settle(60)
+        o.settle(80)
         left, _ = o.run(100)
         print(
             "THD+N 1 kHz -1 dBFS, %2d-bit output, bass %+3d dB%s: %.1f dB"

@@ -5,10 +5,14 @@ buffers, written alternately, so the DMA never reads a buffer being filled). The
 on one Q23 int32 work buffer. Everything the callback touches is allocated in __init__; the
 callback allocates nothing (host_tests/test_audio.py proves it under micropython.heap_lock()).
 
-Every change is click-free: gains ramp per sample (GAIN_STEP per buffer at most), filter
-coefficients walk linearly to their new values over EQ_RAMP_BUFFERS buffers, crossfeed fades
-its mix, and an input switch fades out, swaps and fades in. Settings are validated first and
-published to the callback in one reference assignment, so a bad value changes nothing.
+Every change is click-free: gains ramp per sample (GAIN_STEP per buffer at most), crossfeed
+fades its mix, an input switch fades out, swaps and fades in, and an EQ change crossfades each
+changed section: the old and the new filter run side by side on the same input for
+EQ_RAMP_BUFFERS buffers and their outputs are mixed per sample, one section at a time (so the
+RP2040 runs at most one extra section: bounded cost), while the pre-gain follows the mix
+(harmonic interpolation: the mixed response never exceeds full scale and a tone at the
+boosted frequency keeps its level). Settings are validated first and published to the callback
+in one reference assignment, so a bad value changes nothing.
 
 On RP2040 the biquad, gain, crossfeed and 16-bit output stages run as hand-written Thumb
 (uamp/dsp/biquad_m0.py, stages_m0.py): same integer math, about 4x fewer cycles. With
@@ -19,7 +23,7 @@ import math
 from array import array
 
 from uamp.dsp import biquad, biquad_m0, crossfeed, eq, output, stages_m0, tone
-from uamp.dsp.gain import GAIN_ONE, UNITY, gain_ramp
+from uamp.dsp.gain import GAIN_ONE, UNITY, crossfade, gain_ramp, mul_q24
 from uamp.dsp.pcm import I2SInput, WavSource
 
 # Split the EQ over both RP2040 cores (biquad_m0.TwoCores): models at 899 instead of 1559
@@ -30,13 +34,15 @@ FRAMES = 256  # frames per buffer: 5.3 ms at 48 kHz
 TONE_HZ = 1000
 TONE_DBFS = -6.0
 GAIN_STEP = GAIN_ONE // 16  # largest gain change per buffer: a full fade takes 16 buffers
-EQ_RAMP_SHIFT = 3  # coefficient steps of 1/2**(shift+1): 16 buffers, 85 ms at 48 kHz
-EQ_RAMP_BUFFERS = 1 << (EQ_RAMP_SHIFT + 1)
-CROSSFEED_BUFFERS = 16
+EQ_RAMP_BUFFERS = 12  # crossfade of one changed section: 64 ms at 48 kHz, as a 12 dB volume ramp
+CROSSFEED_STEP = (
+    GAIN_ONE // 64
+)  # mix change per buffer: level 3 (0.35) fades in 23 buffers, 120 ms
 RATES = (44100, 48000, 96000)
 SOURCES = ("tone", "sweep", "white", "pink", "silence")
 _TONE, _SWEEP, _WHITE, _PINK, _SILENCE, _WAV, _I2S = range(7)
 NCOEF = 5 * eq.SLOTS
+GHOST = eq.SLOTS  # the extra slot the new filter of a changing section runs in
 # Buffers whose gain trim_excess_db() looks back over: the one playing and those queued before
 # it in the port (an 8 KiB ibuf holds 8 buffers of 256 16-bit stereo frames), plus the one
 # filled next. Costs 8 bytes a buffer.
@@ -79,19 +85,41 @@ class AudioEngine:
         self._source = _TONE
         self.input_name = "tone"
         self._switch_to = -1
-        # EQ: current, target and per-buffer step of every coefficient; active slots in order
+        # EQ: coefficients of every slot (+ the ghost), the target, active slots in order
         self.settings = eq.EqSettings(rate)
         self.eq_presets = tuple(sorted(eq.PRESETS))
-        self.coefs = array("i", bytes(4 * NCOEF))
+        self.coefs = array("i", bytes(4 * (NCOEF + 5)))
         self.coef_target = array("i", bytes(4 * NCOEF))
-        self.coef_step = array("i", bytes(4 * NCOEF))
-        for slot in range(eq.SLOTS):
+        for slot in range(eq.SLOTS + 1):
             biquad.identity(self.coefs, slot * 5)
-            biquad.identity(self.coef_target, slot * 5)
-        self.eq_state = array("i", bytes(4 * biquad.STATE_PER * 2 * eq.SLOTS))
+        biquad.coef_copy(self.coef_target, self.coefs, NCOEF)
+        self.eq_state = array("i", bytes(4 * biquad.STATE_PER * 2 * (eq.SLOTS + 1)))
         self.order = bytearray(eq.SLOTS)
         self.active = 0
-        self._eq_ramp = 0
+        # the section crossfade: the changing slot's input (2 KiB at 256 frames), the parts of
+        # the cascade before and after it, the mix position
+        self._xbuf = array("i", bytes(8 * frames))
+        self._pre = bytearray(eq.SLOTS)
+        self._post = bytearray(eq.SLOTS)
+        self._n_pre = self._n_post = 0
+        self._one = bytearray(1)  # the changing slot
+        self._ghost = bytearray([GHOST])
+        self._mix = array("i", [0, 0])  # [t (Q24), step per frame]
+        # where the mix is at the end of each buffer: an S curve (raised cosine), so the mix
+        # and the pre-gain start and end without a kink
+        self._mix_curve = array("i", bytes(4 * (EQ_RAMP_BUFFERS + 1)))
+        for k in range(EQ_RAMP_BUFFERS + 1):
+            c = math.cos(math.pi * k / EQ_RAMP_BUFFERS)
+            self._mix_curve[k] = int(round(GAIN_ONE * (1 - c) / 2))
+        self._step_slot = -1  # slot being crossfaded, or -1
+        self._step_left = 0
+        self._step_old = False  # the slot runs its old filter (it was active)
+        self._step_new = False  # the new filter is not the identity
+        self._step_at = -1  # index of the step in the plan's pre-gain schedule
+        # (target coefficients, slot order, pre-gain schedule, final pre-gain) from the
+        # control side; the callback works through it one section at a time
+        self._plan = None
+        self._plan_at = 0
         self._eq_pending = None
         self._tail = array("i", [0, 0, 0, 0])  # last two EQ output frames (L1, R1, L2, R2)
         # On RP2040 the hand-written Thumb section replaces the viper cascade (4x fewer cycles).
@@ -101,6 +129,7 @@ class AudioEngine:
             import uctypes
 
             self._work_address = uctypes.addressof(self.work)
+            self._xbuf_address = uctypes.addressof(self._xbuf)
             self._block = array("i", bytes(4 * biquad_m0.BLOCK_WORDS))
             # the right channel's sections on core 1 when _thread can start it (half the time)
             if SECOND_CORE:
@@ -111,10 +140,22 @@ class AudioEngine:
         self.crossfeed = 0
         self.xf = array("i", [0, 0, crossfeed.lowpass_k(700, rate), 0, 0, 0])  # +1: Thumb scratch
         self._xf_target = 0
-        # gain: trim (Q15 per channel, the volume controller's) times EQ pre-gain (Q24)
-        self.trim = (UNITY, UNITY)
+        # gain: trim (Q15 per channel, the volume controller's) times the fade, ramped by at
+        # most GAIN_STEP a buffer (_level), times the EQ pre-gain (Q24; _pregain_now follows
+        # an EQ change's schedule in the callback, `pregain` is where it ends)
+        self.trim = (GAIN_ONE, GAIN_ONE)  # Q24
         self.fade = 0  # starts silent
         self.pregain = GAIN_ONE
+        self._pregain_now = GAIN_ONE
+        self._level_target = (0, 0)
+        self._level = array("i", [0, 0])
+        self._level_start = array("i", [0, 0])
+        # the pre-gain at the end of each eighth of the buffer (the gain runs in pieces while
+        # it moves: _run_gain), and those pieces as views (made once: a slice would allocate)
+        parts = 8 if frames % 8 == 0 else 1
+        self._pregain_q = array("i", [GAIN_ONE] * parts)
+        n = 2 * frames // parts
+        self._parts = tuple(memoryview(self.work)[q * n : (q + 1) * n] for q in range(parts))
         self._gain_target = (0, 0)
         self.gain_state = array("i", [0, 0, 0, 0])
         self.out_state = array("i", [1, 0, 0, 0, 0, 1 if bits == 16 else 0])
@@ -172,9 +213,19 @@ class AudioEngine:
         self.xf[2] = crossfeed.lowpass_k(crossfeed.LEVELS[self.crossfeed][1], rate)
         self._late_us = 2 * self.frames * 1000000 // rate
         self._last_us = None
-        self.pregain = pregain
+        # The output is silent (quiet_change): the new coefficients go in at once.
+        self._plan = self._eq_pending = None
+        self._step_slot = -1
+        biquad.coef_copy(self.coef_target, coefs, NCOEF)
+        biquad.coef_copy(self.coefs, coefs, NCOEF)
+        tone.fill_zero(self.eq_state, len(self.eq_state))
+        self.active = 0
+        for slot in range(eq.SLOTS):
+            if not _identity_at(coefs, slot * 5):
+                self.order[self.active] = slot
+                self.active += 1
+        self.pregain = self._pregain_now = pregain
         self._update_gain_target()
-        self._eq_pending = coefs  # walks from the old coefficients while the output fades in
         self.i2s = i2s
         self.start()
 
@@ -188,7 +239,15 @@ class AudioEngine:
         for v in (left_q15, right_q15):
             if type(v) is not int or not 0 <= v <= UNITY:
                 raise ValueError("trim must be an integer 0..%d (Q15)" % UNITY)
-        self.trim = (left_q15, right_q15)
+        self.set_trim_q24(left_q15 << 9, right_q15 << 9)
+
+    def set_trim_q24(self, left, right):
+        """set_trim with 2**24 as unity: fine enough that a -60 dB trim is within 0.0001 dB
+        (Q15 there is 33 steps: 0.26 dB each); the volume controller uses it."""
+        for v in (left, right):
+            if type(v) is not int or not 0 <= v <= GAIN_ONE:
+                raise ValueError("trim must be an integer 0..%d (Q24)" % GAIN_ONE)
+        self.trim = (left, right)
         self._update_gain_target()
 
     def trim_excess_db(self):
@@ -208,10 +267,12 @@ class AudioEngine:
         return worst
 
     def _update_gain_target(self):
-        # fade (Q15) * trim (Q15) * pre-gain (Q24) >> 30 = Q24 (main loop: big ints are fine)
+        # fade (Q15) * trim (Q24) >> 15 = Q24 (main loop: big ints are fine), times the pre-gain
+        # as the callback does it (mul_q24), so the ramp lands exactly on _gain_target
         left, right = self.trim
-        scale = self.fade * self.pregain
-        self._gain_target = ((left * scale) >> 30, (right * scale) >> 30)
+        self._level_target = ((left * self.fade) >> 15, (right * self.fade) >> 15)
+        left, right = self._level_target
+        self._gain_target = (mul_q24(left, self.pregain), mul_q24(right, self.pregain))
 
     def select_input(self, name):
         if name not in self.inputs:
@@ -290,6 +351,7 @@ class AudioEngine:
         s = self.settings
         designs = s.designs(bands, enabled, bass_db)  # ValueError here leaves s unchanged
         old = s.bands
+        old_coefs = self._planned_coefs()
         if bands is not None:
             s.bands = bands
         try:
@@ -301,16 +363,51 @@ class AudioEngine:
             s.enabled = enabled
         if bass_db is not None:
             s.bass_db = bass_db
+        plan = self._make_plan(old_coefs, coefs, self.pregain, pregain, designs)
         self.pregain = pregain
         self._update_gain_target()
-        self._eq_pending = coefs  # one assignment: the callback sees all or nothing
+        self._eq_pending = plan  # one assignment: the callback sees all or nothing
+
+    def _planned_coefs(self):
+        """The coefficients the EQ is heading for (the last plan's target)."""
+        plan = self._eq_pending or self._plan
+        return array("i", plan[0] if plan is not None else self.coef_target)
+
+    def _make_plan(self, old, new, old_pregain, pregain, designs):
+        """Which slots change, in order, and the pre-gain for every buffer of their crossfades:
+        after k slots have changed the pre-gain is that of the intermediate settings, and
+        within a crossfade it moves harmonically (1 / p = (1 - t) / p_a + t / p_b), so the
+        mixed response (1 - t) H_a + t H_b, whose peak is at most (1 - t) / p_a + t / p_b,
+        never clips, and a level that both ends agree on stays put."""
+        steps = [s for s in range(eq.SLOTS) if not _same_slot(old, new, s)]
+        parts = len(self._pregain_q)
+        schedule = array("i", bytes(4 * EQ_RAMP_BUFFERS * parts * len(steps)))
+        mixed = array("i", old)
+        at = old_pregain
+        for j, slot in enumerate(steps):
+            for i in range(slot * 5, slot * 5 + 5):
+                mixed[i] = new[i]
+            if j == len(steps) - 1:
+                end = pregain
+            else:
+                live = [not _identity_at(mixed, s * 5) for s in range(eq.SLOTS)]
+                end = self.settings.pregain(mixed, live)
+            curve = self._mix_curve
+            for k in range(EQ_RAMP_BUFFERS * parts):
+                # the mix is straight within a buffer: where it is at the end of piece k
+                b, q = k // parts, k % parts + 1
+                t = (curve[b] + (curve[b + 1] - curve[b]) * q / parts) / GAIN_ONE
+                schedule[j * EQ_RAMP_BUFFERS * parts + k] = int(1 / ((1 - t) / at + t / end))
+            at = end
+        return (new, bytes(steps), schedule, pregain)
 
     def set_crossfeed(self, level):
         if type(level) is not int or not 0 <= level < len(crossfeed.LEVELS):
             raise ValueError("crossfeed level must be 0..%d" % (len(crossfeed.LEVELS) - 1))
         mix, corner = crossfeed.LEVELS[level]
         self.crossfeed = level
-        self.xf[2] = crossfeed.lowpass_k(corner, self.rate)
+        if mix:  # off keeps the corner it fades out with: a step in the low pass is a click
+            self.xf[2] = crossfeed.lowpass_k(corner, self.rate)
         self._xf_target = int(round(mix * GAIN_ONE))
 
     @property
@@ -337,6 +434,7 @@ class AudioEngine:
                 # The DMA ran dry and played silence: restart from silence and ramp up.
                 self.underruns += 1
                 self.gain_state[0] = self.gain_state[1] = 0
+                self._level[0] = self._level[1] = 0
                 tone.fill_zero(self.outs[self._ready], self._out_words)
         ready = self._ready
         self.i2s.write(self.outs[ready])
@@ -348,10 +446,12 @@ class AudioEngine:
     def _fill(self, index):
         frames = self.frames
         work = self.work
+        gs = self.gain_state
+        if self._switch_to >= 0 and gs[0] == 0 and gs[1] == 0:
+            self._switch_source()  # faded out: the new source fills this buffer, not the old
         self._run_source(work, frames)
         self._run_eq(work, frames)
         self._run_crossfeed(work, frames)
-        gs = self.gain_state
         start_left = gs[0]
         start_right = gs[1]
         self._run_gain(work, frames)
@@ -401,13 +501,27 @@ class AudioEngine:
         if src == _WAV:
             self._wav.rewind()
         self._source = src
+        # Silent now: the filters forget the old source, so no tail of it fades in with the new.
+        tone.fill_zero(self.eq_state, len(self.eq_state))
+        tone.fill_zero(self._tail, 4)
+        self.xf[0] = self.xf[1] = 0
 
     def _run_eq(self, work, frames):
         pending = self._eq_pending
         if pending is not None:
             self._eq_pending = None
-            self._start_eq_ramp(pending)
-        if self.active:
+            self._plan = pending
+            self._plan_at = 0
+            self._step_at = -1  # a crossfade under way ends at the pre-gain it has
+            biquad.coef_copy(self.coef_target, pending[0], NCOEF)
+        if self._step_slot < 0 and self._plan is not None:
+            self._next_step()
+        pq = self._pregain_q
+        for q in range(len(pq)):
+            pq[q] = self._pregain_now  # a crossfade (_run_step) moves it along its schedule
+        if self._step_slot >= 0:
+            self._run_step(work, frames)
+        elif self.active:
             if self._thumb is None:
                 biquad.biquad_run(work, frames, self.coefs, self.eq_state, self.order, self.active)
             elif self._two_cores is not None:
@@ -429,49 +543,141 @@ class AudioEngine:
         tail[1] = work[n - 1]
         tail[2] = work[n - 4]
         tail[3] = work[n - 3]
-        if self._eq_ramp:
-            self._eq_ramp -= 1
-            if self._eq_ramp:
-                biquad.coef_add(self.coefs, self.coef_step, NCOEF)
-            else:
-                biquad.coef_copy(self.coefs, self.coef_target, NCOEF)
-                self._drop_identity_slots()
 
-    def _start_eq_ramp(self, target):
-        biquad.coef_copy(self.coef_target, target, NCOEF)
-        biquad.coef_delta(self.coef_step, self.coefs, self.coef_target, NCOEF, EQ_RAMP_SHIFT)
+    def _next_step(self):
+        """Start the crossfade of the next slot whose coefficients differ from the target
+        (the plan's order first, then any left over from a plan replaced half-way); none
+        left: the plan is done and the pre-gain is its final one."""
+        target, steps, _schedule, final = self._plan
+        while self._plan_at < len(steps):
+            slot = steps[self._plan_at]
+            self._plan_at += 1
+            if self._differs(slot):
+                self._start_step(slot, self._plan_at - 1)
+                return
         for slot in range(eq.SLOTS):
-            if not self._is_active(slot) and not _identity_at(self.coef_target, slot * 5):
-                self._activate(slot)
-        self._eq_ramp = EQ_RAMP_BUFFERS + 1  # 16 steps, then the exact target
+            if self._differs(slot):
+                self._start_step(slot, -1)
+                return
+        self._plan = None
+        self._pregain_now = final
 
-    def _is_active(self, slot):
-        for i in range(self.active):
-            if self.order[i] == slot:
+    def _differs(self, slot):
+        c = slot * 5
+        for i in range(c, c + 5):
+            if self.coefs[i] != self.coef_target[i]:
                 return True
         return False
 
-    def _activate(self, slot):
-        # A new section joins at the end of the cascade (sections commute) with the history
-        # an identity section there would have had: the chain's last two outputs.
-        s = self.eq_state
-        tail = self._tail
-        for ch in range(2):
-            base = (slot * 2 + ch) * biquad.STATE_PER
-            s[base] = s[base + 2] = tail[ch]
-            s[base + 1] = s[base + 3] = tail[2 + ch]
-            s[base + 4] = s[base + 5] = 0
-        self.order[self.active] = slot
-        self.active += 1
-
-    def _drop_identity_slots(self):
-        kept = 0
+    def _start_step(self, slot, at):
+        coefs = self.coefs
+        g = GHOST * 5
+        c = slot * 5
+        for i in range(5):
+            coefs[g + i] = self.coef_target[c + i]
+        position = -1
         for i in range(self.active):
-            slot = self.order[i]
-            if not _identity_at(self.coefs, slot * 5):
-                self.order[kept] = slot
-                kept += 1
-        self.active = kept
+            if self.order[i] == slot:
+                position = i
+        s = self.eq_state
+        per = biquad.STATE_PER
+        if position >= 0:
+            # The new filter starts from the old one's history (same input): its start-up
+            # transient is mixed in from zero weight.
+            for i in range(2 * per):
+                s[GHOST * 2 * per + i] = s[slot * 2 * per + i]
+            self._n_pre = position
+            self._n_post = self.active - position - 1
+        else:
+            # A new section joins at the end of the cascade (sections commute) with the
+            # history an identity section there would have had: the chain's last outputs.
+            tail = self._tail
+            for ch in range(2):
+                base = (GHOST * 2 + ch) * per
+                s[base] = s[base + 2] = tail[ch]
+                s[base + 1] = s[base + 3] = tail[2 + ch]
+                s[base + 4] = s[base + 5] = 0
+            self._n_pre = self.active
+            self._n_post = 0
+        for i in range(self._n_pre):
+            self._pre[i] = self.order[i]
+        for i in range(self._n_post):
+            self._post[i] = self.order[position + 1 + i]
+        self._one[0] = slot
+        self._step_slot = slot
+        self._step_old = position >= 0
+        self._step_new = not _identity_at(coefs, g)
+        self._step_at = at
+        self._step_left = EQ_RAMP_BUFFERS
+        self._mix[0] = 0
+
+    def _cascade(self, buf_address, buf, frames, order, count):
+        if count == 0:
+            return
+        if self._thumb is None:
+            biquad.biquad_run(buf, frames, self.coefs, self.eq_state, order, count)
+        else:
+            biquad_m0.run_cascade(
+                self._thumb,
+                buf_address,
+                self._block,
+                frames,
+                self.coefs,
+                self.eq_state,
+                order,
+                count,
+            )
+
+    def _run_step(self, work, frames):
+        """One buffer of a section crossfade: the cascade before the slot, then the slot's
+        old filter on the work buffer and the new one on a copy, mixed, then the rest."""
+        thumb = self._thumb is not None
+        wa = self._work_address if thumb else 0
+        xa = self._xbuf_address if thumb else 0
+        self._cascade(wa, work, frames, self._pre, self._n_pre)
+        xbuf = self._xbuf
+        biquad.coef_copy(xbuf, work, 2 * frames)
+        if self._step_old:
+            self._cascade(wa, work, frames, self._one, 1)
+        if self._step_new:
+            self._cascade(xa, xbuf, frames, self._ghost, 1)
+        left = self._step_left - 1
+        mix = self._mix
+        end = self._mix_curve[EQ_RAMP_BUFFERS - left]
+        mix[1] = (end - mix[0]) // frames
+        mix[0] = end - mix[1] * frames  # lands exactly on `end`: GAIN_ONE is all new
+        crossfade(work, xbuf, frames, mix)
+        self._cascade(wa, work, frames, self._post, self._n_post)
+        if self._step_at >= 0:
+            parts = len(self._pregain_q)
+            at = (self._step_at * EQ_RAMP_BUFFERS + EQ_RAMP_BUFFERS - 1 - left) * parts
+            for q in range(parts):
+                self._pregain_q[q] = self._plan[2][at + q]
+            self._pregain_now = self._pregain_q[parts - 1]
+        self._step_left = left
+        if left == 0:
+            self._finish_step()
+
+    def _finish_step(self):
+        """The mix is all new: the slot takes the new filter and its state (exactly what was
+        heard), or leaves the cascade when the new filter is the identity."""
+        slot = self._step_slot
+        self._step_slot = -1
+        coefs = self.coefs
+        for i in range(5):
+            coefs[slot * 5 + i] = coefs[GHOST * 5 + i]
+        if not self._step_new:
+            for i in range(self._n_post):
+                self.order[self._n_pre + i] = self._post[i]
+            self.active = self._n_pre + self._n_post
+            return
+        s = self.eq_state
+        per = biquad.STATE_PER
+        for i in range(2 * per):
+            s[slot * 2 * per + i] = s[GHOST * 2 * per + i]
+        if not self._step_old:
+            self.order[self.active] = slot
+            self.active += 1
 
     def _run_crossfeed(self, work, frames):
         xf = self.xf
@@ -479,7 +685,7 @@ class AudioEngine:
         target = self._xf_target
         if a == 0 and target == 0:
             return
-        step = GAIN_ONE // CROSSFEED_BUFFERS
+        step = CROSSFEED_STEP
         end = min(target, a + step) if a < target else max(target, a - step)
         xf[4] = (end - a) // frames
         if self._xf_m0 is None:
@@ -490,29 +696,47 @@ class AudioEngine:
 
     def _run_gain(self, work, frames):
         gs = self.gain_state
-        switching = self._switch_to >= 0
-        if switching and gs[0] == 0 and gs[1] == 0:
-            self._switch_source()
-            switching = False
-        left, right = (0, 0) if switching else self._gain_target
-        if gs[0] == left == gs[1] == right == GAIN_ONE:
-            return  # unity: the multiply would be exact anyway
+        level = self._level
+        wanted = (0, 0) if self._switch_to >= 0 else self._level_target
+        starts = self._level_start
         for ch in range(2):
-            g = gs[ch]
-            target = left if ch == 0 else right
-            end = min(target, g + GAIN_STEP) if g < target else max(target, g - GAIN_STEP)
-            gs[2 + ch] = (end - g) // frames
-            gs[ch] = end - gs[2 + ch] * frames  # the ramp lands exactly on `end`
-        if self._gain_m0 is None:
-            gain_ramp(work, frames, gs)
-        else:
-            self._gain_m0(self._work_addr, frames, self._gain_addr)
-            self._gain_m0(self._work_addr + 4, frames, self._gain_addr + 4)
+            g = starts[ch] = level[ch]
+            target = wanted[ch]
+            level[ch] = min(target, g + GAIN_STEP) if g < target else max(target, g - GAIN_STEP)
+        pq = self._pregain_q
+        last = len(pq) - 1
+        if gs[0] == gs[1] == GAIN_ONE and pq[0] == pq[last] == GAIN_ONE:
+            if level[0] == level[1] == GAIN_ONE and wanted[0] == wanted[1] == GAIN_ONE:
+                return  # unity: the multiply would be exact anyway
+        # While the pre-gain follows an EQ crossfade's (curved) schedule, in pieces: straight
+        # lines a buffer long would ripple the level at the boosted frequency by 0.02 dB.
+        parts = 1 if pq[0] == pq[last] else len(pq)
+        n = frames // parts
+        for q in range(parts):
+            p = pq[q if parts > 1 else last]
+            for ch in range(2):
+                g = gs[ch]
+                end = mul_q24(starts[ch] + (level[ch] - starts[ch]) * (q + 1) // parts, p)
+                gs[2 + ch] = (end - g) // n
+                gs[ch] = end - gs[2 + ch] * n  # the ramp lands exactly on `end`
+            if self._gain_m0 is None:
+                gain_ramp(work if parts == 1 else self._parts[q], n, gs)
+            else:
+                address = self._work_addr + 8 * n * q
+                self._gain_m0(address, n, self._gain_addr)
+                self._gain_m0(address + 4, n, self._gain_addr + 4)
 
 
 def _check_rate(rate):
     if rate not in RATES:
         raise ValueError("rate must be 44100, 48000 or 96000 Hz")
+
+
+def _same_slot(a, b, slot):
+    for i in range(slot * 5, slot * 5 + 5):
+        if a[i] != b[i]:
+            return False
+    return True
 
 
 def _identity_at(coefs, offset):

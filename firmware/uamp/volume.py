@@ -36,6 +36,14 @@ def db_to_q15(db):
     return int(UNITY * 10 ** (db / 20))
 
 
+def db_to_q24(db):
+    """db_to_q15 with 2**24 as unity, for engines with fine trims (set_trim_q24): 0.0001 dB
+    at -60 dB, where Q15 is off by up to 0.26 dB."""
+    if db >= 0:
+        return 1 << 24
+    return int((1 << 24) * 10 ** (db / 20))
+
+
 def snap(db):
     """Nearest point of the 0.5 dB grid."""
     return round(db * 2) / 2
@@ -104,12 +112,13 @@ class Volume:
         # SPL cap moves with the mode's gain). Asked with switching=True in the very step that
         # switches modes, so the new mode's cap is in force before its gain is heard.
         self.limit_for_mode = None
-        self.trims = (0, 0)  # Q15 trims last sent to the engine
+        self.trims = (0, 0)  # trims last sent to the engine (Q24 with set_trim_q24, else Q15)
         self.levels = (None, None)  # dB commanded per channel (None = silent)
         self.ic_gains = (ic.min_db, ic.min_db)  # analog gains last written to the IC
         self.relay_db = 0.0  # gain the relay adds now
         self.waiting = False  # a lower trim is sent; the analog step up waits for it
         self.allowance_db = 0.0  # what the step being waited for may meet (see _apply)
+        self._fine = hasattr(engine, "set_trim_q24")  # trims in Q24 (`trims` then too)
         if relay is not None:
             relay(0)
         engine.set_trim(0, 0)
@@ -334,7 +343,7 @@ class Volume:
             # More analog gain: the (lower) trim first; the engine ramps it over a few
             # buffers and queues them, so the analog step waits until it is heard. While the
             # chip is muted nothing is heard: no wait.
-            if self.trims != (db_to_q15(trim_left), db_to_q15(trim_right)):
+            if self.trims != (self._trim_value(trim_left), self._trim_value(trim_right)):
                 self._set_trims(trim_left, trim_right, old_left + old_relay, old_right + old_relay)
             if audible and not self._trim_heard():
                 self.waiting = True
@@ -372,6 +381,13 @@ class Volume:
             self.trims = (0, 0)
             self.levels = (None, None)
         else:
-            self.trims = (db_to_q15(trim_left), db_to_q15(trim_right))
+            self.trims = (self._trim_value(trim_left), self._trim_value(trim_right))
             self.levels = (analog_left + trim_left, analog_right + trim_right)
-        self.engine.set_trim(self.trims[0], self.trims[1])
+        if self._fine:
+            self.engine.set_trim_q24(self.trims[0], self.trims[1])
+        else:
+            self.engine.set_trim(self.trims[0], self.trims[1])
+
+    def _trim_value(self, db):
+        """The trim for `db` as the engine takes it: Q24 when it has fine trims, else Q15."""
+        return db_to_q24(db) if self._fine else db_to_q15(db)

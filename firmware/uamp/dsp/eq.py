@@ -6,6 +6,7 @@ boost of the whole response, so a boosted EQ never clips a full-scale input). An
 raises ValueError before anything is changed.
 """
 
+import math
 from array import array
 
 from uamp.dsp import biquad
@@ -54,9 +55,54 @@ def _is_identity(kind, gain_db):
     return kind in ("peak", "lowshelf", "highshelf") and gain_db == 0
 
 
-def _frequencies(rate, extra):
-    freqs = [20 * 1000 ** (i / 47) for i in range(48)]  # 20 Hz .. 20 kHz, log spaced
-    return [f for f in freqs + list(extra) if f < rate / 2]
+def _power(sections, w):
+    """|H|**2 of a cascade of (b0, b1, b2, a1, a2) sections at w (radians per sample)."""
+    c1, s1 = math.cos(w), math.sin(w)
+    c2, s2 = 2 * c1 * c1 - 1, 2 * s1 * c1
+    total = 1.0
+    for b0, b1, b2, a1, a2 in sections:
+        nr, ni = b0 + b1 * c1 + b2 * c2, b1 * s1 + b2 * s2
+        dr, di = 1 + a1 * c1 + a2 * c2, a1 * s1 + a2 * s2
+        total *= (nr * nr + ni * ni) / (dr * dr + di * di)
+    return total
+
+
+def peak_db(sections, rate, centres=()):
+    """The largest gain (dB) of the cascade anywhere from DC to Nyquist, exact: a log grid plus
+    the band centres, DC and Nyquist, then a golden-section search around the three highest
+    local maxima (a product of biquads is smooth between grid points; narrow peaks sit at
+    their centre, which is on the grid)."""
+    if not sections:
+        return 0.0
+    nyquist = rate / 2
+    freqs = sorted(set([10 * (nyquist / 10) ** (i / 63) for i in range(64)] + list(centres)))
+    freqs = [0.0] + [f for f in freqs if 0 < f < nyquist] + [nyquist]
+    k = 2 * math.pi / rate
+    power = [_power(sections, k * f) for f in freqs]
+    best = max(power)
+    peaks = [i for i in range(1, len(freqs) - 1) if power[i - 1] <= power[i] >= power[i + 1]]
+    peaks.sort(key=lambda i: -power[i])
+    golden = (math.sqrt(5) - 1) / 2
+    for i in peaks[:3]:
+        lo, hi = k * freqs[i - 1], k * freqs[i + 1]
+        a, b = hi - golden * (hi - lo), lo + golden * (hi - lo)
+        pa, pb = _power(sections, a), _power(sections, b)
+        for _ in range(40):
+            if pa > pb:
+                hi, b, pb = b, a, pa
+                a = hi - golden * (hi - lo)
+                pa = _power(sections, a)
+            else:
+                lo, a, pa = a, b, pb
+                b = lo + golden * (hi - lo)
+                pb = _power(sections, b)
+        best = max(best, pa, pb)
+    return 10 * math.log10(best)
+
+
+def pregain_q24(peak):
+    """Q24 pre-gain that takes back a boost of `peak` dB (unity for a cut)."""
+    return min(1 << 24, int((1 << 24) * 10 ** (-max(0.0, peak) / 20)))
 
 
 class EqSettings:
@@ -89,16 +135,13 @@ class EqSettings:
                 biquad.identity(coefs, slot * 5)
             else:
                 biquad.quantize(designs[slot], coefs, slot * 5)
-        peak = 0.0
+        return coefs, self.pregain(coefs, designs)
+
+    def pregain(self, coefs, designs):
+        """Q24 pre-gain for the integer coefficients `coefs` (the slots `designs` uses)."""
+        sections = [biquad.unquantize(coefs, s * 5) for s in range(SLOTS) if designs[s]]
         centres = [b[1] for b in self.bands] + [BASS_HZ]
-        for f in _frequencies(self.rate, centres):
-            total = 0.0
-            for slot in range(SLOTS):
-                if designs[slot] is not None:
-                    total += biquad.response_db(biquad.unquantize(coefs, slot * 5), f, self.rate)
-            peak = max(peak, total)
-        pregain = int(round((1 << 24) * 10 ** (-peak / 20)))
-        return coefs, pregain
+        return pregain_q24(peak_db(sections, self.rate, centres))
 
     @staticmethod
     def check_band(kind, freq_hz, gain_db, q, rate):

@@ -63,3 +63,51 @@ def gain_ramp_reference(buf, frames, state):
             xh, xl = x >> 12, x & 0xFFF
             buf[i] = xh * gh + ((xh * gl + xl * gh + ((xl * gl) >> 12) + 0x800) >> 12)
         state[ch] = g
+
+
+def mul_q24(a, b):
+    """a * b / 2**24 rounded, for 0 <= a, b <= GAIN_ONE, with every product below 2**25 (small
+    ints on the boards: the audio callback calls it, and a long int would allocate)."""
+    ah = a >> 12  # one name a line: a 4-tuple assignment would allocate
+    al = a & 0xFFF
+    bh = b >> 12
+    bl = b & 0xFFF
+    return ah * bh + ((ah * bl + al * bh + ((al * bl) >> 12) + 0x800) >> 12)
+
+
+# --- crossfade of two Q23 buffers: buf += t * (other - buf), t ramping per sample ---
+# t is Q24 in state[0] (used as Q15), moving by state[1] per frame, before each frame as in
+# gain_ramp: t = 0 leaves buf, t = GAIN_ONE gives exactly `other`. Used while an EQ section
+# changes: its old and new outputs are mixed, so the change has no step (no zipper).
+# Products: |other - buf| < 2**27, split at 15 bits against the Q15 t: all below 2**30.
+
+
+@micropython.viper
+def crossfade(buf: ptr32, other: ptr32, frames: int, state: ptr32):
+    t = int(state[0])
+    dt = ((state[1] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+    n = frames * 2
+    i = 0
+    while i < n:
+        t += dt
+        tq = t >> 9
+        a = ((buf[i] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+        d = (((other[i] + 0x20000000) & 0x3FFFFFFF) - 0x20000000) - a
+        buf[i] = a + (d >> 15) * tq + (((d & 0x7FFF) * tq + 0x4000) >> 15)
+        a = ((buf[i + 1] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+        d = (((other[i + 1] + 0x20000000) & 0x3FFFFFFF) - 0x20000000) - a
+        buf[i + 1] = a + (d >> 15) * tq + (((d & 0x7FFF) * tq + 0x4000) >> 15)
+        i += 2
+    state[0] = t
+
+
+def crossfade_reference(buf, other, frames, state):
+    t, dt = state[0], state[1]
+    for i in range(0, frames * 2, 2):
+        t += dt
+        tq = t >> 9
+        for j in (i, i + 1):
+            a = buf[j]
+            d = other[j] - a
+            buf[j] = a + (d >> 15) * tq + (((d & 0x7FFF) * tq + 0x4000) >> 15)
+    state[0] = t
