@@ -18,6 +18,7 @@ help:
 	@echo "make bench-board PORT=/dev/ttyACM0            time the DSP kernels on the board"
 	@echo "make bench-rp2                 boot time, heap, gc_alloc per buffer, CPU share on the emulated Pico"
 	@echo "make venv                      create .venv from requirements.txt (the others do it first)"
+	@echo "make rp2emu                    install the emulated Pico's node packages (test-rp2 does it first)"
 	@echo "make clean                     remove build/ (virtual boards' flash, sim.wav) and caches"
 	@echo "profiles (BOARD=): $(notdir $(basename $(wildcard boards/*.json)))"
 

@@ -78,3 +78,35 @@ def test_console_over_stdin_and_ctrl_c_reaches_the_top():
                 proc.kill()
                 proc.wait()
             os.close(master)
+
+
+def test_a_byte_that_is_not_utf8_on_the_real_stdin_leaves_the_console_working():
+    """Issue 14: one 0xFF byte used to raise UnicodeError out of the text read and end the
+    console task for good; the firmware now reads stdin's bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "run.py"
+        script.write_text(SCRIPT % str(HOST_TESTS))
+        master, slave = pty.openpty()
+        proc = subprocess.Popen(
+            [str(MICROPYTHON), str(script)],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            close_fds=True,
+            preexec_fn=_controlling_terminal,
+        )
+        os.close(slave)
+        try:
+            assert "ready" in _read_until(master, "ready")
+            os.write(master, b"\xff\xfe\r")
+            assert "error: character U+00FF" in _read_until(master, "ignored")
+            os.write(master, b"vol -20\r")
+            assert "vol -20.0 dB" in _read_until(master, "dB")
+            os.write(master, b"\x03")
+            assert "KeyboardInterrupt left asyncio.run" in _read_until(master, "asyncio.run")
+            assert proc.wait(timeout=5) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            os.close(master)

@@ -35,6 +35,7 @@ def _running(name, bits):
     board.run_until(lambda: board.app.state == app_module.RUNNING, 1000)
     volume = board.app.volume
     board.run_until(lambda: volume.current_db == volume.target_db and not volume.waiting, 5000)
+    assert board.dac.gain_db(0) is not None, (name, bits)  # the DAC plays these words
     return board
 
 

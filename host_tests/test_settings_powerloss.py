@@ -103,7 +103,7 @@ def test_the_largest_legal_document_fits_and_its_save_is_counted():
         long + str(i): {"ohm": 12345.6, "sens": 123.4, "unit": "mw", "max_spl": 123.4}
         for i in range(settings.MAX_PROFILES)
     }
-    band = ["highshelf", 12345.6, -12.5, 1.234]
+    band = ["highshelf", 12345.6, -12.0, 1.234]  # the longest legal band
     values["eq_user"] = {
         long + str(i): [band] * settings.MAX_EQ_BANDS for i in range(settings.MAX_EQ_PRESETS)
     }

@@ -22,6 +22,8 @@ CLOCKS_SETTLE_MS = 200  # I2S clocks running and the DAC locked before the amp i
 AMP_SETTLE_MS = 100  # amp output settled before the DAC unmutes
 
 BOOTING, AMP_ON, RUNNING, CHANGING, OFF = 0, 1, 2, 3, 4
+POWER_RETRY_MS = 1000  # a chip fault during power-up: try the sequence again this much later
+POWER_RETRIES = 3  # ... this many times (then 'mute off' or 'standby off' retries)
 SETTINGS_POLL_MS = 1000  # how often the app looks for setting changes nobody reported
 
 
@@ -85,6 +87,8 @@ class App:
         self.change_action = None  # what runs once the output is quiet (CHANGING)
         self.resume_unmuted = False
         self.off_after_change = False
+        self.retries = POWER_RETRIES  # power-up retries left after a chip fault
+        self.fault_at = 0  # ticks_ms of the last chip fault
         # Each part is built by its own method so the parts stay independent; the order matters:
         # everything that can make sound starts off/muted before anything else is touched.
         self._build_outputs()
@@ -128,6 +132,7 @@ class App:
         self.volume = Volume(self.analog, self.engine, limits["max_db"], modes, relay)
         self.volume.on_fault = self._on_chip_fault
         self.volume.on_recover = self._on_chip_recover
+        self.volume.power_up = self._restart_power_up
         self.power_on_db = limits["power_on_db"]
 
     # --- front panel: encoder, buttons, display ---
@@ -153,6 +158,9 @@ class App:
         self.volume.limit_for_mode = lambda gain_db, switching: state.limit_for_mode(
             self, gain_db, switching
         )
+        self._cap_limit = None  # the user limit and headphone the cap below was computed for
+        self._cap_hp = False  # (not a headphone: the first restored tick takes the cap)
+        self._cap_db = None  # the cap in force when they last changed
         self.uptime_ms = 0
         self._last_ms = self.clock.ticks_ms()
         self._poll_ms = 0
@@ -177,9 +185,44 @@ class App:
         if rate not in RATES or "wav" in self.engine.inputs or "i2s" in self.engine.inputs:
             self.console.reply("settings: rate %s Hz not restored (an input sets its own)" % rate)
             return
+        for line in self._fit_eq(rate):
+            self.console.reply(line)
         if self._chip_call(self.dac.standby, True):
-            self._chip_call(self._change_rate, rate, "change")
+            try:
+                self._change_rate(rate)
+            except ValueError as e:  # any settings must boot: at the profile's rate then
+                self.console.reply("settings: rate %d Hz not restored (%s)" % (rate, e))
+            except OSError as e:
+                self.volume.fail(e, "change")
             self._chip_call(self.dac.standby, False)
+
+    def _fit_eq(self, rate):
+        """Saved EQ bands (each valid at the rate they were set at) that do not fit `rate`
+        (above its Nyquist) go back to flat, so the saved rate can come back; returns the
+        lines saying so."""
+        from uamp.dsp.eq import FLAT
+
+        lines = []
+        for index, kind, freq, problem in self._eq_misfits(rate):
+            self.engine.set_eq_band(index, *FLAT)
+            lines.append(
+                "settings: EQ band %d (%s %g Hz) reset to flat: %s at %d Hz"
+                % (index + 1, kind, freq, problem, rate)
+            )
+        return lines
+
+    def _eq_misfits(self, rate):
+        """(index, kind, freq, why) of each EQ band the engine could not play at `rate`."""
+        from uamp.dsp.eq import EqSettings
+
+        bands = getattr(self.engine, "eq_bands", None)
+        out = []
+        for index, band in enumerate([] if bands is None else bands()):
+            try:
+                EqSettings.check_band(band[0], band[1], band[2], band[3], rate)
+            except ValueError as e:
+                out.append((index, band[0], band[1], str(e)))
+        return out
 
     def _capture_settings(self):
         return state.capture(self, self.settings.values)
@@ -225,8 +268,17 @@ class App:
         """Boot: clocks settle with everything muted and the amp off; then the amp comes on;
         then the DAC unmutes and the volume fades in and ramps to the power-on level.
         CHANGING: waits for the fade-out, runs the change, fades back in.
-        After a chip fault nothing moves until the fault is cleared (volume.mute(False))."""
-        if self.volume.fault is not None:
+        After a chip fault nothing moves until the fault is cleared (volume.mute(False)), but a
+        power-up that met one starts over by itself, a few times (a short glitch on the bus)."""
+        if self.volume.fault is not None and self.state != CHANGING:
+            if (
+                self.state in (BOOTING, AMP_ON)
+                and self.retries > 0
+                and self.clock.ticks_diff(self.clock.ticks_ms(), self.fault_at) >= POWER_RETRY_MS
+            ):
+                self.retries -= 1
+                self.volume.fault = None  # still muted: the sequence below unmutes at its end
+                self._restart_power_up()
             return
         if self.state == BOOTING:
             if self._elapsed_ms() >= CLOCKS_SETTLE_MS and self._amp_started():
@@ -236,28 +288,41 @@ class App:
             if self._elapsed_ms() >= AMP_SETTLE_MS and self._chip_call(self.dac.mute, False):
                 self._set_power_on_level()
                 self.volume.mute(False)
+                self.retries = POWER_RETRIES
                 self._enter(RUNNING)
         elif self.state == CHANGING:
-            if self.volume.hardware_muted and self._chip_call(self.dac.mute, True):
-                action = self.change_action
-                self.change_action = None
-                if not self._chip_call(self.dac.standby, True):
-                    return
-                try:
-                    if action is not None:
-                        action()
-                except (OSError, ValueError) as e:  # whatever went wrong, it stays muted
-                    self.volume.fail(e, "change")
-                    return
-                if self.off_after_change:
-                    self.off_after_change = False
-                    self._enter(OFF)  # shut down: stays muted, amp off, DAC in standby
-                    return
-                if self._chip_call(self.dac.standby, False) and self._chip_call(
-                    self.dac.mute, False
-                ):
-                    self.volume.mute(not self.resume_unmuted)
-                self._enter(RUNNING)
+            if self.volume.hardware_muted:  # a fault mutes at once: it lands here too
+                self._finish_change()
+
+    def _finish_change(self):
+        """The output is silent: DAC muted and in standby, the change, then back. Whatever
+        fails (a chip, the change itself) leaves the app usable: RUNNING and muted with the
+        fault reported ('mute off' retries), or OFF for a shutdown (its amp goes off anyway)."""
+        action = self.change_action
+        off = self.off_after_change
+        self.change_action = None
+        self.off_after_change = False
+        ok = (
+            self.volume.fault is None
+            and self._chip_call(self.dac.mute, True)
+            and self._chip_call(self.dac.standby, True)
+        )
+        if ok:
+            try:
+                if action is not None:
+                    action()
+            except (OSError, ValueError) as e:  # whatever went wrong, it stays muted
+                self.volume.fail(e, "change")
+                ok = False
+        if off:
+            if not ok:
+                self._amp_off()
+            self._enter(OFF)  # shut down: stays muted, amp off, DAC in standby
+            return
+        if ok and self._chip_call(self.dac.standby, False):
+            if self._chip_call(self.dac.mute, False):
+                self.volume.mute(not self.resume_unmuted)
+        self._enter(RUNNING)
 
     def _amp_started(self):
         """Raise the amp enable (once per power-up); True once the volume chip's start-up
@@ -284,6 +349,8 @@ class App:
         mute, DAC muted and in standby, then the change, then unmute and fade back in."""
         if self.state != RUNNING:
             raise ValueError("not running (still powering up, changing or off)")
+        if self.volume.fault is not None:
+            raise ValueError("muted by a fault (%s): 'mute off' retries" % self.volume.fault)
         self.resume_unmuted = not self.volume.muted
         self.change_action = action
         self.volume.mute(True)
@@ -297,17 +364,41 @@ class App:
             raise ValueError("rate must be one of %s Hz" % ", ".join(str(r) for r in RATES))
         if "wav" in self.engine.inputs or "i2s" in self.engine.inputs:
             raise ValueError("a WAV or I2S input plays at its own rate")  # as engine.set_rate
+        misfits = self._eq_misfits(rate)
+        if misfits:  # refused up front: the change itself would fail with the output faded
+            index, kind, freq, problem = misfits[0]
+            raise ValueError("EQ band %d (%s %g Hz): %s" % (index + 1, kind, freq, problem))
         self.quiet_change(lambda: self._change_rate(rate))
 
     def _change_rate(self, rate):
-        self.engine.i2s.deinit()
-        self.engine.set_rate(rate, self.board.i2s_out(rate))
+        """Port, engine and DAC to `rate`. When the engine refuses, the port opens again at the
+        old rate, so the engine and the port never disagree."""
+        engine = self.engine
+        old = engine.rate
+        engine.i2s.deinit()
+        port = self.board.i2s_out(rate)
+        try:
+            engine.set_rate(rate, port)
+        except ValueError:
+            port.deinit()
+            engine.set_rate(old, self.board.i2s_out(old))
+            raise
         set_dac_rate = getattr(self.dac, "set_rate", None)
         if set_dac_rate is not None:
             set_dac_rate(rate)
 
     def shutdown(self):
-        """Fade out, mute the DAC, then turn the amp off. `wake()` powers up again."""
+        """Fade out, mute the DAC, then turn the amp off. `wake()` powers up again. After a
+        fault (the output is already silent) the amp goes off at once."""
+        if self.state == RUNNING and self.volume.fault is not None:
+            self.resume_unmuted = False  # the fault muted it: it wakes muted
+            self._amp_off()
+            try:
+                self.dac.standby(True)
+            except OSError:
+                pass
+            self._enter(OFF)
+            return
         self.quiet_change(self._power_off)
         self.off_after_change = True
 
@@ -322,14 +413,36 @@ class App:
             raise ValueError("not off")
         self.saved_db = self.volume.target_db
         self.restore_muted = not self.resume_unmuted
+        self.volume.fault = None  # a wake is a retry: the power-up sequence enables every chip
+        self.retries = POWER_RETRIES
         if self._chip_call(self.dac.standby, False):
             self._enter(BOOTING)
 
-    def _power_off(self):
-        self.analog.enable(False)  # outputs off over the bus while the chip still answers
+    def _restart_power_up(self):
+        """`mute off` after a fault met during power-up: the sequence starts over with the amp
+        off (re-enabling a chip out of order would fail: its amp supply is still off). Returns
+        True when it did (the volume controller then leaves the chips alone)."""
+        if self.state not in (BOOTING, AMP_ON):
+            return False
         if self.amp_enable is not None:
             self.amp_enable(0)
         self._amp_on_ms = None
+        self._enter(BOOTING)
+        return True
+
+    def _power_off(self):
+        try:
+            self.analog.enable(False)  # outputs off over the bus while the chip still answers
+        finally:
+            if self.amp_enable is not None:
+                self.amp_enable(0)  # whatever the bus did
+            self._amp_on_ms = None
+
+    def _amp_off(self):
+        try:
+            self._power_off()
+        except OSError:
+            pass
 
     def _chip_call(self, method, arg, part="dac"):
         """Call a driver (or a change action) with one argument; a bus fault mutes and reports."""
@@ -343,6 +456,7 @@ class App:
     def _on_chip_fault(self, description):
         """A driver fault: the volume controller already silenced the trim and muted the IC;
         mute the DAC too (best effort) and say so on the console."""
+        self.fault_at = self.clock.ticks_ms()
         try:
             self.dac.mute(True)
         except OSError:
@@ -350,8 +464,13 @@ class App:
         self.write("fault: %s\r\n" % description)
 
     def _on_chip_recover(self):
-        """Unmuting after a fault: the DAC plays again if power-up had got that far."""
+        """Unmuting after a fault: the DAC plays again if power-up had got that far. A change
+        that failed may have left it in standby, or not told it the rate: both are sent again."""
         if self.state == RUNNING:
+            set_dac_rate = getattr(self.dac, "set_rate", None)
+            if set_dac_rate is not None:
+                set_dac_rate(self.engine.rate)
+            self.dac.standby(False)
             self.dac.mute(False)
 
     def _tick_panel(self):
@@ -374,6 +493,8 @@ class App:
             self.restore_muted = False
             self.volume.mute(True)  # same tick as the power-up unmute: nothing was heard
         self.restored = True
+        if self.user_limit_db != self._cap_limit or self.headphone is not self._cap_hp:
+            self._cap_changed()
         state.hold_muted(self)  # a cap below the volume's floor keeps it muted
         gain = state.mode_gain_db(self)
         if gain != self._mode_gain:
@@ -390,6 +511,18 @@ class App:
             if not self.settings.dirty and self._capture_settings() != self.settings.values:
                 self.settings.changed()
         self.settings.tick()
+
+    def _cap_changed(self):
+        """A new user limit or headphone (console, panel, reset): a cap that went down is
+        written at once, not after the save's debounce: a power cut in that window would
+        boot with the old, higher cap."""
+        cap = state.effective_limit(self)
+        lower = self._cap_db is not None and cap < self._cap_db
+        self._cap_limit = self.user_limit_db
+        self._cap_hp = self.headphone
+        self._cap_db = cap
+        if lower:
+            self.settings.save()
 
     def serve(self, run):
         """The board's main: `run()` runs the loop until Ctrl-C (KeyboardInterrupt), which stops
@@ -438,11 +571,20 @@ class App:
             await asyncio.sleep_ms(TICK_MS)
 
     async def _console_task(self, asyncio, stream):
-        reader = asyncio.StreamReader(stream)
+        # Bytes, not text: a byte that is not UTF-8 (line noise, a baud mismatch) would raise
+        # UnicodeError out of a text read and end this task. Each byte becomes one character;
+        # one that is not printable ASCII makes its line an error (uamp/console.py).
+        reader = asyncio.StreamReader(getattr(stream, "buffer", stream))
         while True:
-            data = await reader.read(1)
+            try:
+                data = await reader.read(1)
+            except ValueError:  # UnicodeError (a ValueError) from a stream that decodes
+                data = "\ufffd"
+                await asyncio.sleep_ms(0)
             if data:
-                self.console_input(data.decode() if isinstance(data, bytes) else data)
+                if not isinstance(data, str):
+                    data = "".join(chr(b) for b in data)
+                self.console_input(data)
 
     def console_input(self, text):
         """Serial input for the console. A board's runtime turns Ctrl-C into KeyboardInterrupt

@@ -33,7 +33,7 @@ def parse_number(word, what="number"):
             break
     if digits <= 0 or dots > 1 or len(text) > 10:
         raise CommandError("not a number: '%s' (%s)" % (word[:16], what))
-    return float(text)
+    return float(text) + 0.0  # "-0" is 0 (else it shows as "-0.0 dB")
 
 
 def parse_range(word, what, lo, hi):
@@ -507,6 +507,8 @@ class Commands:
         from uamp.settings import MAX_EQ_PRESETS
 
         headphones.check_name(name)
+        if name in getattr(eng, "eq_presets", ()):
+            raise CommandError("'%s' is a built-in preset: choose another name" % name)
         bands = _need(eng, "eq_bands", "eq save")()
         user = self._user_presets()
         if name not in user and len(user) >= MAX_EQ_PRESETS:

@@ -2,10 +2,14 @@
 
 Characters arrive one at a time (from an asyncio reader on stdin on the board, from a test in the
 simulator). CR, LF and CR LF all end a line; backspace/DEL erase; up/down arrows (ESC [ A/B)
-walk the history; Ctrl-U clears the line. Ctrl-C never arrives here on a board: MicroPython
-turns it into KeyboardInterrupt before stdin sees it, and nothing in the firmware disables that,
-so the REPL and mpremote keep working. A line that overflows is refused whole (a cut
-"vol -40" would be "vol -4"). The commands live in uamp/commands.py.
+walk the history; Ctrl-U clears the line. A control character (CR included) ends an escape
+sequence, so Enter after a lone ESC still runs the line. Any other character that is not
+printable ASCII (a NUL, a Unicode minus, a byte that is not UTF-8) makes the whole line an
+error: dropping it would run a different command ("vol -2<NUL>0" is not "vol -20"). Ctrl-C
+never arrives here on a board: MicroPython turns it into KeyboardInterrupt before stdin sees
+it, and nothing in the firmware disables that, so the REPL and mpremote keep working. A line
+that overflows is refused whole (a cut "vol -40" would be "vol -4"). The commands live in
+uamp/commands.py.
 """
 
 from uamp.commands import Commands
@@ -24,6 +28,7 @@ class Console:
         self.echo = False  # the board's terminal shows what we echo; the simulator does not
         self.line = ""
         self.overflow = False
+        self.bad = None  # the first character of the line the console does not take
         self.history = []
         self.recall = 0  # how far back in history the line came from (0 = typing a new one)
         self.escape = _NORMAL
@@ -45,8 +50,11 @@ class Console:
         last = self.last
         self.last = ch
         if self.escape != _NORMAL:
-            self._escape(ch)
-        elif ch == "\r" or ch == "\n":
+            if " " <= ch <= "~":
+                self._escape(ch)
+                return
+            self.escape = _NORMAL  # a control or non-ASCII character cuts it short: it counts
+        if ch == "\r" or ch == "\n":
             if ch == "\n" and last == "\r":
                 return  # CR LF is one line end
             self._end_line()
@@ -60,6 +68,7 @@ class Console:
         elif ch == "\x15" or ch == "\x03":  # Ctrl-U, or a Ctrl-C that got through: drop the line
             self._replace("")
             self.overflow = False
+            self.bad = None
         elif " " <= ch <= "~":
             if len(self.line) < MAX_LINE:
                 self.line += ch
@@ -67,7 +76,8 @@ class Console:
                     self.write(ch)
             else:
                 self.overflow = True
-        # other control characters are ignored
+        elif self.bad is None:
+            self.bad = ch  # the line is refused at its end
 
     def _escape(self, ch):
         if self.escape == _ESC:
@@ -85,19 +95,24 @@ class Console:
 
     def _replace(self, text):
         self.line = text
+        self.bad = None
         if self.echo:
             self.write("\r\x1b[K" + PROMPT + text)
 
     def _end_line(self):
         line = self.line
         overflow = self.overflow
+        bad = self.bad
         self.line = ""
         self.overflow = False
+        self.bad = None
         self.recall = 0
         if self.echo:
             self.write("\r\n")
         if overflow:
             self.reply("error: line longer than %d characters, ignored" % MAX_LINE)
+        elif bad is not None:
+            self.reply("error: character U+%04X is not printable ASCII, line ignored" % ord(bad))
         elif line.strip():
             if not self.history or self.history[-1] != line:
                 self.history.append(line)

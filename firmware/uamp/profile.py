@@ -105,6 +105,15 @@ class ProfileError(ValueError):
     pass
 
 
+def _one_of(value, options):
+    """`value` is one of `options`, and of the same type: 16.0 is not the word length 16 (it
+    would crash later, where an int is needed), and true is not 1."""
+    for option in options:
+        if type(value) is type(option) and value == option:
+            return True
+    return False
+
+
 class _Checker:
     def __init__(self, name, mcu):
         self.name = name
@@ -148,7 +157,7 @@ class _Checker:
             if type(value) is not str or not value:
                 self.fail(key, "must be a non-empty string, got %r" % (value,))
         elif kind[0] == "one of":
-            if value not in kind[1:] or type(value) is bool:
+            if not _one_of(value, kind[1:]):
                 self.fail(key, "must be one of %s, got %r" % (list(kind[1:]), value))
         else:
             number_types = (int,) if kind[0] == "int" else (int, float)
@@ -161,7 +170,7 @@ class _Checker:
         if not isinstance(data, dict):
             self.fail(path, "must be an object")
         kind = data.get("type")
-        if kind not in types:
+        if type(kind) is not str or kind not in types:
             self.fail(path + ".type", "must be one of %s, got %r" % (sorted(types), kind))
         fields = {"type": "str"}
         fields.update(types[kind])
@@ -184,7 +193,7 @@ def validate(profile, name="?"):
         raise ProfileError("board profile '%s': must be a JSON object" % name)
     name = profile.get("name", name)
     mcu = profile.get("mcu")
-    if mcu not in MCU_MAX_GPIO:
+    if type(mcu) is not str or mcu not in MCU_MAX_GPIO:
         raise ProfileError(
             "board profile '%s': mcu: must be one of %s, got %r"
             % (name, sorted(MCU_MAX_GPIO), mcu)
@@ -272,12 +281,18 @@ def validate(profile, name="?"):
 def load(path):
     """Read and validate a profile file. Raises ProfileError (never a bare JSON error)."""
     try:
-        with open(path) as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            data = f.read()
     except OSError as e:
         raise ProfileError("board profile '%s': cannot read (%s)" % (path, e))
+    try:
+        text = data.decode()
+    except ValueError:  # UnicodeError on MicroPython, UnicodeDecodeError on CPython
+        raise ProfileError("board profile '%s': not UTF-8 text" % path)
     try:
         profile = json.loads(text)
     except ValueError:
         raise ProfileError("board profile '%s': not valid JSON" % path)
+    except RuntimeError:  # MicroPython: nesting too deep for its parser
+        raise ProfileError("board profile '%s': not valid JSON (nested too deep)" % path)
     return validate(profile, path)

@@ -113,15 +113,29 @@ def _rate(value):
     return value
 
 
+# What the engine takes (docs/seams.md: kinds, gains -12..+12 dB, Q 0..20); the frequency is
+# checked against the sample rate when the band is used (uamp/dsp/eq.py).
+EQ_KINDS = ("peak", "lowshelf", "highshelf", "lowpass", "highpass")
+EQ_GAIN_DB = 12
+EQ_MAX_Q = 20
+EQ_MAX_HZ = 48000  # Nyquist at the highest rate
+
+
 def _band(value):
     if not isinstance(value, list) or len(value) != 4:
         raise ValueError("an EQ band is [kind, freq_hz, gain_db, q]")
     kind, freq, gain, q = value
-    if type(kind) is not str or len(kind) > MAX_NAME:
-        raise ValueError("EQ band kind must be a name")
+    if type(kind) is not str or kind not in EQ_KINDS:
+        raise ValueError("EQ band kind must be one of %s" % ", ".join(EQ_KINDS))
     for number in (freq, gain, q):
         if not _is_num(number):
             raise ValueError("EQ band values must be numbers")
+    if not 0 < freq < EQ_MAX_HZ:
+        raise ValueError("EQ band frequency must be 0..%d Hz" % EQ_MAX_HZ)
+    if not -EQ_GAIN_DB <= gain <= EQ_GAIN_DB:
+        raise ValueError("EQ band gain must be -%d..+%d dB" % (EQ_GAIN_DB, EQ_GAIN_DB))
+    if not 0 < q <= EQ_MAX_Q:
+        raise ValueError("EQ band Q must be 0..%d" % EQ_MAX_Q)
     return [kind, float(freq), float(gain), float(q)]
 
 
@@ -133,25 +147,48 @@ def _bands(value):
     return [_band(b) for b in value]
 
 
-def _profiles(value):
+def _each(value, check, what, problems):
+    """The entries of an object that pass `check`; each bad one is dropped and reported, so
+    one bad entry does not lose the others."""
+    out = {}
+    for name in value:
+        try:
+            out[name] = check(name, value[name])
+        except (ValueError, TypeError, KeyError) as e:
+            problems.append("settings: %s: '%s' dropped (%s)" % (what, str(name)[:MAX_NAME], e))
+    return out
+
+
+def _profile(name, data):
     from uamp.headphones import Headphone
 
+    return Headphone.from_dict(name, data).to_dict()
+
+
+def _profiles(value, problems):
     if not isinstance(value, dict) or len(value) > MAX_PROFILES:
         raise ValueError("must be an object of at most %d profiles" % MAX_PROFILES)
-    out = {}
-    for name in value:
-        out[name] = Headphone.from_dict(name, value[name]).to_dict()
-    return out
+    return _each(value, _profile, "headphones", problems)
 
 
-def _presets(value):
+def _preset(name, bands):
+    """A saved EQ preset: a name the console can select (`eq preset NAME`: a console word, not
+    hidden behind a built-in preset of that name) and bands the engine takes."""
+    from uamp.headphones import check_name
+
+    check_name(name)  # one a built-in preset hides is dropped by uamp/state.py (it knows them)
+    if bands is None:
+        raise ValueError("no bands")
+    return _bands(bands)
+
+
+def _presets(value, problems):
     if not isinstance(value, dict) or len(value) > MAX_EQ_PRESETS:
         raise ValueError("must be an object of at most %d presets" % MAX_EQ_PRESETS)
-    out = {}
-    for name in value:
-        _name(name)
-        out[name] = _bands(value[name])
-    return out
+    return _each(value, _preset, "eq_user", problems)
+
+
+_PER_ENTRY = (_profiles, _presets)  # validators that report their entries one by one
 
 
 # name -> (validator, default). None means "leave the part's own default alone".
@@ -190,8 +227,12 @@ def validate(data, problems):
     for name in FIELDS:
         if name not in data:
             continue
+        check = FIELDS[name][0]
         try:
-            values[name] = FIELDS[name][0](data[name])
+            if check in _PER_ENTRY:
+                values[name] = check(data[name], problems)
+            else:
+                values[name] = check(data[name])
         except (ValueError, TypeError, KeyError) as e:
             problems.append("settings: %s: %s; using the default" % (name, e))
     for name in data:

@@ -103,6 +103,11 @@ def apply(app, values, problems):
     _try(problems, "balance", _get(vol, "set_balance"), values["balance_db"])
     if values["input"] is not None:
         _try(problems, "input", _get(eng, "select_input"), values["input"])
+    user = values["eq_user"]
+    for name in getattr(eng, "eq_presets", ()):
+        if name in user:  # `eq preset NAME` picks the built-in one: this one is unreachable
+            del user[name]
+            problems.append("settings: eq_user: '%s' dropped (a built-in preset's name)" % name)
     bands = values["eq_bands"]
     if values["eq_preset"] is not None:
         # A named preset defines the bands; its name must survive the restore too.

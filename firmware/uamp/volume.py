@@ -114,6 +114,9 @@ class Volume:
         self.on_fault: "Callable[[str], None] | None" = None
         # called when unmuting after a fault; may raise OSError
         self.on_recover: "Callable[[], None] | None" = None
+        # Optional: called first when unmuting after a fault; True means the app powers up
+        # again itself (its sequence enables the chips), so the chips are left alone here.
+        self.power_up: "Callable[[], bool] | None" = None
         # Optional: (mode gain dB, switching) -> the limit for that mode (the app's headphone
         # SPL cap moves with the mode's gain). Asked with switching=True in the very step that
         # switches modes, so the new mode's cap is in force before its gain is heard.
@@ -185,6 +188,8 @@ class Volume:
         on = bool(on)
         if not on and self.fault is not None:
             self.fault = None
+            if self.power_up is not None and self.power_up():
+                return  # still muted: the power-up sequence unmutes at its end
             if not self._guard(self._recover):
                 return
         self.muted = on

@@ -9,6 +9,7 @@ handles onto the world's shared state, so a test reaches the very pin the firmwa
 """
 
 from sim.clock import SimClock
+from sim.ringlog import BUS_LOG, PIN_HISTORY, RingLog
 
 _EIO = 5  # errno the RP2040 port raises when an I2C address does not acknowledge
 _ETIMEDOUT = 110  # errno for an I2C transfer that times out (clock stretched, bus held low)
@@ -27,7 +28,8 @@ class PinState:
         self.irq_trigger = 0
         self.irq_handle = None
         self.listeners = []  # chip models: listener(pin_state, old_level, new_level)
-        self.history = []  # (time_us, level) of every level change, for sequencing tests
+        # (time_us, level) of the level changes, for sequencing tests: the newest PIN_HISTORY
+        self.history = RingLog(PIN_HISTORY)
         self.world = None
 
     def level(self):
@@ -242,7 +244,8 @@ class I2cBus:
         self.devices = {}
         self.freq = None
         self.stuck = False
-        self.transactions = []  # (addr, "w"|"r", bytes) for tests that check bus traffic
+        # (addr, "w"|"r", bytes) for tests that check bus traffic: the newest BUS_LOG
+        self.transactions = RingLog(BUS_LOG)
 
     def attach(self, addr, device):
         self.devices[addr] = device

@@ -14,6 +14,7 @@ from sim.chips.pga2311 import PGA2311Model
 from sim.chips.ssd1306 import SSD1306Model
 from sim.chips.tpa6130a2 import TPA6130A2Model
 from sim.flashfs import FlashFS
+from sim.ringlog import SERIAL_LOG, RingLog
 from uamp import profile as profiles
 from uamp.app import TICK_MS, App
 from uamp.board import Board
@@ -92,7 +93,7 @@ class SimBoard:
         self.display = _attach_display(self.world, board_profile)
         for name in held_buttons:  # pressed before power-up (factory-reset request)
             self.button_down(name)
-        self.serial_out = []
+        self.serial_out = RingLog(SERIAL_LOG)  # what the firmware wrote: the newest writes
         # The board's filesystem (settings); pass the old board's flash to simulate a reboot.
         self.flash = FlashFS() if flash is None else flash
         board = Board(board_profile, self.clock)

@@ -6,10 +6,10 @@ Prints, for the layout `make deploy` installs: the boot time to `uamp ready`; th
 the largest free block after boot (MicroPython's own gc_collect() at a safe point, then its
 allocation table read from RAM, with the firmware running); and for DSP off, each stage alone
 and the heaviest chain: the CPU share (cycles not asleep in WFI/WFE, of all cycles at clk_sys),
-gc_alloc calls per audio buffer, underruns, bit-clock stalls and how long `status --json`
-takes to answer. Last, Ctrl-C under the heaviest chain, and the REPL's gc.mem_free() after it.
-The figures are the emulator's: flash wait states are not modelled, so a real Pico is at least
-as busy. Not a pass/fail test.
+gc_alloc calls per audio buffer, underruns (the firmware's count and silence gaps heard on the
+I2S pins) and how long `status --json` takes to answer. Last, Ctrl-C under the heaviest
+chain, and the REPL's gc.mem_free() after it. The figures are the emulator's: flash wait
+states are not modelled, so a real Pico is at least as busy. Not a pass/fail test.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ import harness  # noqa: E402
 
 FRAMES_PER_BUFFER = 256  # firmware/uamp/audio.py FRAMES
 DSP_OFF = ("bass 0", "eq off", "xfeed off")
-CHAINS = (
+CHAINS = (  # lightest first: an overloaded chain can leave the console slow for the next
     ("DSP off", ()),
     ("bass +6 dB", ("bass 6",)),
-    ("EQ preset warm (5 bands)", ("eq preset warm",)),
     ("crossfeed", ("xfeed on",)),
+    ("EQ preset warm (5 bands)", ("eq preset warm",)),
     ("heaviest: bass + 5-band EQ + crossfeed + dither", ("bass 6", "eq preset warm", "xfeed on")),
 )
 
@@ -40,32 +40,55 @@ def last_line(text: str, start: str) -> str:
     return lines[-1].strip() if lines else ""
 
 
-def console_latency_ms(pico: harness.Pico) -> float:
+COMMAND_MS = 8000  # an overloaded board answers late; later than this counts as no answer
+
+
+def console_latency_ms(pico: harness.Pico) -> float | None:
+    """Emulated ms for `status --json` to answer; None if it did not within COMMAND_MS."""
     started = pico.now_ms
     pico.send("status --json\r")
-    pico.wait_for("}", 2000)
+    try:
+        pico.wait_for("}", COMMAND_MS)
+    except harness.EmulatorError:
+        return None
     return pico.now_ms - started
 
 
-def measure(pico: harness.Pico, commands, window_ms: float, top: int) -> dict:
+def underruns(pico: harness.Pico) -> int | None:
+    try:
+        return json.loads(pico.command("status --json", COMMAND_MS))["underruns"]
+    except (harness.EmulatorError, ValueError):
+        return None
+
+
+def measure(pico: harness.Pico, commands, window_ms: float, top: int, settle_ms: float) -> dict:
+    late = []
     for line in DSP_OFF + tuple(commands):
-        pico.command(line)
-    pico.run_ms(300)  # EQ and crossfeed ramps end within 32 buffers (171 ms)
-    underruns = json.loads(pico.command("status --json"))["underruns"]
+        try:
+            pico.command(line, COMMAND_MS)
+        except harness.EmulatorError:
+            late.append(line)  # typed; an overloaded board may still take it later
+    # EQ and crossfeed ramps end within 32 buffers (171 ms); the display shows a change a while
+    pico.run_ms(settle_ms)
+    before = underruns(pico)
     pico.window(profile=top > 0)
     pico.run_ms(window_ms)
     s = pico.stats()
     busiest = pico.busiest(top) if top else []
+    callers = pico.alloc_callers(3) if top else []
     latency = console_latency_ms(pico)
-    underruns = json.loads(pico.command("status --json"))["underruns"] - underruns
+    after = underruns(pico) if latency is not None else None
     buffers = window_ms / 1000 * pico.profile["i2s"]["rate"] / FRAMES_PER_BUFFER
     return {
         "cpu": s["cpu"],
         "allocs_per_buffer": s["allocs"] / buffers,
-        "underruns": underruns,
-        "stalls": s["i2s"]["stalls"],
+        "underruns": None if before is None or after is None else after - before,
+        "gaps": s["i2s"]["silent_runs"],
+        "gap_ms": 1000 * s["i2s"]["silent_frames"] / pico.profile["i2s"]["rate"],
         "latency_ms": latency,
+        "late": late,
         "busiest": [(name, cycles / max(s["busy"], 1)) for name, cycles in busiest],
+        "alloc_callers": [(name, n / buffers) for name, n in callers],
     }
 
 
@@ -73,8 +96,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--board", default="pico-pcm5102a-pga2311")
     parser.add_argument("--window-ms", type=float, default=1000, help="emulated ms per figure")
+    parser.add_argument(
+        "--settle-ms", type=float, default=500, help="emulated ms from a change to its figure"
+    )
     parser.add_argument("--top", type=int, default=6, help="busiest symbols per chain (0: none)")
     parser.add_argument("--no-ctrl-c", action="store_true", help="skip the Ctrl-C check")
+    parser.add_argument(
+        "--chain", action="append", help="only chains whose name contains this (repeatable)"
+    )
     args = parser.parse_args()
     reason = harness.missing()
     if reason:
@@ -100,28 +129,39 @@ def main() -> int:
         pico.command("mute off")
         pico.command("vol -30")
         print(
-            f"\n  {'chain':50} {'CPU':>6} {'gc_alloc/buf':>12} {'underruns':>9} "
-            f"{'stalls':>6} {'status':>8}"
+            f"\n  {'chain':48} {'CPU':>6} {'gc_alloc/buf':>12} {'underruns':>9} "
+            f"{'gaps (ms)':>11} {'status':>8}"
         )
-        for name, commands in CHAINS:
-            r = measure(pico, commands, args.window_ms, args.top)
+        chains = [c for c in CHAINS if not args.chain or any(w in c[0] for w in args.chain)]
+        for name, commands in chains:
+            r = measure(pico, commands, args.window_ms, args.top, args.settle_ms)
+            gaps = f"{r['gaps']} ({r['gap_ms']:.0f})"
+            runs = "?" if r["underruns"] is None else str(r["underruns"])
+            answer = "none" if r["latency_ms"] is None else f"{r['latency_ms']:.0f}ms"
             print(
-                f"  {name:50} {100 * r['cpu']:5.1f}% {r['allocs_per_buffer']:12.2f} "
-                f"{r['underruns']:9d} {r['stalls']:6d} {r['latency_ms']:6.0f}ms"
+                f"  {name:48} {100 * r['cpu']:5.1f}% {r['allocs_per_buffer']:12.2f} "
+                f"{runs:>9} {gaps:>11} {answer:>8}"
             )
+            if r["late"]:
+                print(f"  {'':6}no answer within {COMMAND_MS} ms to: {', '.join(r['late'])}")
             for symbol, share in r["busiest"]:
                 print(f"  {'':6}{100 * share:5.1f}% {symbol}")
+            if r["alloc_callers"]:
+                calls = ", ".join(f"{name} {n:.1f}" for name, n in r["alloc_callers"])
+                print(f"  {'':6}gc_alloc per buffer from: {calls}")
         print(
             f"  (CPU: busy cycles / all cycles at {pico.last['clk_sys'] / 1e6:.0f} MHz over "
             f"{args.window_ms:.0f} ms at {pico.profile['i2s']['rate']} Hz; busiest: share of "
-            "busy cycles; status: emulated ms for `status --json` to answer)"
+            "busy cycles; underruns: the firmware's count; gaps: runs of >= 16 silent frames on "
+            "the I2S pins; status: emulated ms for `status --json` to answer)"
         )
-        if not args.no_ctrl_c:
+        if not args.no_ctrl_c and chains:
+            under = chains[-1][0].split(":")[0]
             pico.send(b"\x03")
             try:
                 out = pico.wait_for(">>> ", 3000)
                 said = last_line(out, "uamp") or "(no line)"
-                print(f"\n  Ctrl-C under the heaviest chain: {said}")
+                print(f"\n  Ctrl-C under the {under} chain: {said}")
                 words = pico.pga2311_words()
                 if words:
                     gains = harness.pga2311_gains(words[-1])
@@ -134,7 +174,8 @@ def main() -> int:
                     f"{heap['largest_free']} bytes"
                 )
             except harness.EmulatorError as e:
-                print(f"\n  Ctrl-C under the heaviest chain: no REPL: {e}")
+                tail = " | ".join(str(e).strip().splitlines()[-4:])
+                print(f"\n  Ctrl-C under the {under} chain: no REPL came: {tail}")
         emulated = pico.now_ms / 1000
         print(
             f"\n  emulated {emulated:.1f} s in {pico.wall_s:.0f} s of host time "

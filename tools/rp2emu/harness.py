@@ -347,6 +347,11 @@ class Pico:
         """Busy cycles by symbol since window(profile=True), most first."""
         return [(name, cycles) for name, cycles in self._call(cmd="profile", top=top)["symbols"]]
 
+    def alloc_callers(self, top: int = 10) -> list[tuple[str, int]]:
+        """gc_alloc calls since window() by calling function (the caller of m_malloc & co.
+        where they are the way in), most first."""
+        return [(name, n) for name, n in self._call(cmd="alloc_callers", top=top)["callers"]]
+
     def heap(self, collect_within_ms: float = 200) -> dict:
         """The GC heap while the firmware runs: MicroPython's own gc_collect() is called at the
         next safe point of the main thread (the entry of gc_alloc or mp_event_wait_ms), then the

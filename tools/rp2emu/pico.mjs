@@ -29,6 +29,8 @@ const PIO_BATCH = 256;
 const COLLECT_RETURN = 0x0000fff0;
 // MicroPython's GC (py/gc.c): 16-byte blocks on a 32-bit port, 2 ATB bits each, 0 = free
 const GC_BLOCK = 16;
+// a run of all-zero frames at least this long counts as a silence gap (a tone never has one)
+const SILENT_RUN = 16;
 
 function parseArgs(argv) {
   const args = {};
@@ -93,9 +95,16 @@ class Pico {
       eventWait: this.syms.all.get('mp_event_wait_ms'),
       gcCollect: this.syms.all.get('gc_collect'),
     };
+    // m_malloc & co. call gc_alloc: an allocation is put down to whoever called them
+    this.mallocs = new Set(
+      ['m_malloc', 'm_malloc0', 'm_malloc_maybe', 'm_malloc_with_finaliser', 'm_realloc', 'm_realloc_maybe', 'gc_realloc']
+        .map((n) => this.syms.all.get(n))
+        .filter((a) => a != null),
+    );
     // one table lookup per instruction finds the few PCs hooked above (then compared exactly)
     this.hookMask = new Uint8Array(0x10000);
-    for (const a of Object.values(this.hooks).concat([COLLECT_RETURN])) if (a != null) this.hookMask[a & 0xffff] = 1;
+    for (const a of Object.values(this.hooks).concat([COLLECT_RETURN], [...this.mallocs]))
+      if (a != null) this.hookMask[a & 0xffff] = 1;
   }
 
   boot(fsImage) {
@@ -111,9 +120,11 @@ class Pico {
     this.mcu = mcu;
     this.cycles = 0; // all clk_sys cycles since reset
     this.busy = 0; // cycles spent executing (not in WFI/WFE)
-    this.windowStart = { cycles: 0, busy: 0, allocs: 0 };
+    this.windowStart = { cycles: 0, busy: 0, allocs: 0, silentRuns: 0, silentFrames: 0, frames: 0 };
     this.allocs = 0;
     this.collections = 0;
+    this.allocCallers = new Map(); // caller symbol -> gc_alloc calls since the window
+    this.mallocCaller = 0;
     this.collectWanted = false;
     this.collectSaved = null;
     this.gcArea = null;
@@ -178,7 +189,8 @@ class Pico {
     const i2s = this.profile.i2s;
     this.i2s = i2s
       ? { bck: i2s.sck, ws: i2s.ws, sd: i2s.sd, lastBck: 0, lastWs: 0, shift: 0, left: 0, bits: i2s.bits,
-          frames: [], frameCount: 0, lastFrameCycle: 0, period: 0, stalls: 0, maxGap: 0, capture: false }
+          frames: [], frameCount: 0, lastFrameCycle: 0, period: 0, stalls: 0, maxGap: 0, capture: false,
+          zeroRun: 0, silentRuns: 0, silentFrames: 0 }
       : null;
   }
 
@@ -251,6 +263,15 @@ class Pico {
     }
     c.lastFrameCycle = now;
     c.frameCount++;
+    // digital silence of SILENT_RUN frames or more: what MicroPython's I2S plays on underrun
+    if (c.left === 0 && right === 0) c.zeroRun++;
+    else {
+      if (c.zeroRun >= SILENT_RUN) {
+        c.silentRuns++;
+        c.silentFrames += c.zeroRun;
+      }
+      c.zeroRun = 0;
+    }
     if (c.capture) c.frames.push(c.left, right);
   }
 
@@ -343,7 +364,14 @@ class Pico {
       if (saved.regs[15] === this.hooks.gcAlloc) this.allocs--; // counted once already
       return true;
     }
-    if (pc === h.gcAlloc) this.allocs++;
+    if (this.mallocs.has(pc)) this.mallocCaller = this.mcu.core.LR & ~1;
+    if (pc === h.gcAlloc) {
+      this.allocs++;
+      const lr = this.mcu.core.LR & ~1;
+      const inMalloc = symbolFor(this.syms, lr);
+      const caller = /^(m_malloc|m_realloc|gc_realloc)/.test(inMalloc) ? symbolFor(this.syms, this.mallocCaller) : inMalloc;
+      this.allocCallers.set(caller, (this.allocCallers.get(caller) || 0) + 1);
+    }
     if ((pc === h.gcAlloc || pc === h.eventWait) && this.collectWanted && !this.collectSaved) {
       // a safe point of the main thread (gc_alloc itself collects here when the heap is
       // full): call gc_collect(), then go on as if nothing happened
@@ -490,7 +518,14 @@ function stats() {
     clk_sys: pico.mcu.clkSys,
     flash_writes: pico.flashWrites,
     usb_connected: pico.connected,
-    i2s: c && { frames: c.frameCount, stalls: c.stalls, max_gap_cycles: c.maxGap, period_cycles: c.period },
+    i2s: c && {
+      frames: c.frameCount - w.frames,
+      stalls: c.stalls, // since boot: the bit clock stopped for over 1.5 frames
+      max_gap_cycles: c.maxGap,
+      period_cycles: c.period,
+      silent_runs: c.silentRuns - w.silentRuns, // in the window: runs of >= SILENT_RUN zero frames
+      silent_frames: c.silentFrames - w.silentFrames,
+    },
   };
 }
 
@@ -526,7 +561,15 @@ function handle(cmd) {
     case 'pins':
       return { out: pico.mcu.gpio.map((p) => (p.outputEnable ? (p.outputValue ? 1 : 0) : null)) };
     case 'window': // start a measuring window: CPU load, gc_alloc calls
-      pico.windowStart = { cycles: pico.cycles, busy: pico.busy, allocs: pico.allocs };
+      pico.windowStart = {
+        cycles: pico.cycles,
+        busy: pico.busy,
+        allocs: pico.allocs,
+        silentRuns: pico.i2s ? pico.i2s.silentRuns : 0,
+        silentFrames: pico.i2s ? pico.i2s.silentFrames : 0,
+        frames: pico.i2s ? pico.i2s.frameCount : 0,
+      };
+      pico.allocCallers = new Map();
       if (cmd.profile) pico.profile_ = new Float64Array(0x200000 + 0x42000);
       return {};
     case 'profile': {
@@ -542,6 +585,8 @@ function handle(cmd) {
       const rows = [...bySym.entries()].sort((a, b) => b[1] - a[1]).slice(0, cmd.top || 20);
       return { symbols: rows };
     }
+    case 'alloc_callers': // who called gc_alloc since the window (through m_malloc & co.)
+      return { callers: [...pico.allocCallers.entries()].sort((a, b) => b[1] - a[1]).slice(0, cmd.top || 10) };
     case 'spi': {
       const words = pico.spiWords;
       pico.spiWords = [];
