@@ -96,8 +96,9 @@ deploy: $(STAMP)
 bench: $(STAMP)
 	$(PY) tools/bench.py
 
+BENCH_ARGS ?=
 bench-rp2: $(STAMP) $(RP2EMU)
-	$(PY) tools/rp2emu/bench.py
+	$(PY) tools/rp2emu/bench.py $(BENCH_ARGS)
 
 bench-board: $(STAMP)
 	@test -n "$(PORT)" || (echo "usage: make bench-board PORT=<serial device>"; exit 2)

@@ -39,7 +39,7 @@ def eq_coefs(rate=48000):
         ("peak", 3000, -12.0, 0.5),
         ("highshelf", 8000, 12.0, 0.7),
         ("lowpass", 18000, 0.0, 0.7),
-        ("peak", 20, 6.0, 4.0),
+        ("peak", 25, 6.0, 3.0),  # as low and narrow as the validator allows
     ]
     coefs, _ = settings.compile(settings.designs())
     return coefs

@@ -189,3 +189,55 @@ def change_figures(o, change, buffers=40):
         float(np.max(np.abs(np.diff(level)))),
         float(level.min() - level[0]),
     )
+
+
+def switch_leftover_dbfs(o):
+    """Loudest rise (dBFS) of the 1 kHz tone's envelope while select_input("silence") fades it
+    out: a fade only falls, so any rise is the old source playing again after the fade-out;
+    -inf when the swap happens before the buffer is filled."""
+    o.engine.select_input("silence")
+    left, _ = o.run(30)  # 7680 frames: 160 periods
+    envelope = np.max(np.abs(left.reshape(-1, 48)), axis=1)  # one 1 kHz period per row
+    assert envelope[0] > 0.1 and envelope[-1] <= 2**-31
+    rises = envelope[1:][envelope[1:] > envelope[:-1] + 2**-31]  # the unmuted +-1 LSB
+    return 20 * math.log10(float(np.max(rises))) if len(rises) else -math.inf
+
+
+def eq_accuracy_db(rate=48000):
+    """Worst |kernel coefficients' response - RBJ design| (dB, 20 Hz - 20 kHz, dense around
+    each centre) over a grid of single bands the validator accepts: every kind, 20 Hz to
+    16 kHz, gains -12..+12 dB, Q 0.3..20. Returns (worst dB, the setting, bands tried,
+    bands refused)."""
+    from array import array
+
+    from uamp.dsp import biquad, eq
+
+    worst = (0.0, None)
+    tried = refused = 0
+    for kind in biquad.KINDS:
+        for freq in (20, 25, 31.5, 40, 63, 100, 250, 1000, 4000, 16000):
+            for gain in (0.0,) if kind in ("lowpass", "highpass") else (-12.0, -3.0, 6.0, 12.0):
+                for q in (0.3, 0.7, 2.0, 5.0, 10.0, 20.0):
+                    tried += 1
+                    try:
+                        eq.EqSettings.check_band(kind, freq, gain, q, rate)
+                    except ValueError:
+                        refused += 1
+                        continue
+                    design = biquad.design(kind, freq, gain, q, rate)
+                    coefs = array("i", [0] * 5)
+                    eq.fit(design, freq, q, rate, coefs)  # what the engine runs
+                    got = biquad.unquantize(coefs)
+                    freqs = list(np.geomspace(20, 20000, 60)) + list(
+                        freq * (1 + np.linspace(-3, 3, 61) / q)
+                    )
+                    for f in freqs:
+                        if not 20 <= f <= min(20000, rate / 2):
+                            continue
+                        want = eq._power([design], 2 * math.pi * f / rate)
+                        if want < 1e-6:
+                            continue  # below -60 dB (a pass filter's stop band): not a level
+                        e = abs(10 * math.log10(eq._power([got], 2 * math.pi * f / rate) / want))
+                        if e > worst[0]:
+                            worst = (e, (kind, freq, gain, q))
+    return worst[0], worst[1], tried, refused

@@ -252,7 +252,9 @@ def _rp2040_board():
     engine._work_addr, engine._gain_addr, engine._xf_addr = 0x20001000, 0x20002000, 0x20003000
     engine._out_addr = (0x20004000, 0x20005000)
     engine._out_state_addr = 0x20006000
-    engine._xbuf_address = 0x20007000  # the EQ crossfade's copy of a section's input
+    engine._xbuf_address = engine._xbuf_addr = 0x20007000  # the EQ crossfade's copy
+    engine._cf_m0 = _kernel4
+    engine._mix_addr = 0x20008000
     engine.set_eq_enabled(True)
     engine.load_eq_preset("warm")
     engine.set_crossfeed(1)

@@ -19,7 +19,10 @@ import vboard  # noqa: E402
 def _boot(tmp_path, profile_text):
     flash, link = tmp_path / "flash", tmp_path / "tty"
     vboard.install_source(flash, "pico-pcm5102a-pga2311")
-    (flash / "board.json").write_text(profile_text)
+    if isinstance(profile_text, bytes):
+        (flash / "board.json").write_bytes(profile_text)
+    else:
+        (flash / "board.json").write_text(profile_text)
     with vboard.VirtualBoard(flash=flash, link=link):
         term = Client(link)
         try:
@@ -43,3 +46,16 @@ def test_out_of_range_profile_names_the_key(tmp_path):
     profile["limits"]["max_db"] = 99
     out = _boot(tmp_path, json.dumps(profile))
     assert "limits.max_db" in out and "Traceback" not in out
+
+
+def test_a_profile_that_is_not_utf8_boots_to_one_clear_line(tmp_path):
+    text = (ROOT / "boards" / "pico-pcm5102a-pga2311.json").read_bytes()
+    out = _boot(tmp_path, text.replace(b'"pico', b'"pic\xf6', 1))  # Latin-1, as an editor saves
+    assert "not UTF-8" in out and "Traceback" not in out
+
+
+def test_an_mcu_given_as_a_list_names_the_key(tmp_path):
+    profile = json.loads((ROOT / "boards" / "pico-pcm5102a-pga2311.json").read_text())
+    profile["mcu"] = ["rp2040"]
+    out = _boot(tmp_path, json.dumps(profile))
+    assert "mcu: must be one of" in out and "Traceback" not in out

@@ -13,6 +13,7 @@ from offline import (  # noqa: E402
     change_figures,
     measured_response_db,
     sine,
+    switch_leftover_dbfs,
     thd_n_db,
     wav_bytes,
 )
@@ -314,18 +315,6 @@ def test_other_rates_and_word_lengths():
             assert abs(_zero_crossings(left) - 997 * len(left) / rate) <= 1
 
 
-def switch_leftover_dbfs(o):
-    """Loudest rise (dBFS) of the 1 kHz tone's envelope while select_input("silence") fades it
-    out: a fade only falls, so any rise is the old source playing again after the fade-out;
-    -inf when the swap happens before the buffer is filled."""
-    o.engine.select_input("silence")
-    left, _ = o.run(30)  # 7680 frames: 160 periods
-    envelope = np.max(np.abs(left.reshape(-1, 48)), axis=1)  # one 1 kHz period per row
-    assert envelope[0] > 0.1 and envelope[-1] <= 2**-31
-    rises = envelope[1:][envelope[1:] > envelope[:-1] + 2**-31]  # the unmuted +-1 LSB
-    return 20 * math.log10(float(np.max(rises))) if len(rises) else -math.inf
-
-
 def test_input_switch_plays_nothing_of_the_old_source_after_the_fade_out():
     o = Offline(bits=32)  # the 1 kHz generator, no dither: silence is exact zero
     o.settle(40)
@@ -364,3 +353,56 @@ def test_eq_changes_are_as_clean_as_a_volume_ramp():
         assert jump <= 0.5, (name, jump)
         if name.startswith("band +12"):
             assert dip > -0.5, (name, dip)  # old engine: sank 12 dB, then jumped back
+
+
+def test_every_accepted_band_and_cascade_is_within_005_db_of_rbj():
+    """A grid of single bands at three rates (each within the validator's 0.025 dB), and
+    random cascades of accepted bands plus the bass shelf: the integer coefficients' response
+    is within 0.05 dB of the RBJ designs' everywhere from 20 Hz to 20 kHz. Too narrow a low
+    band is refused with a clear error (the old 20 Hz Q 20 band was 0.3 dB off)."""
+    import random
+
+    from offline import eq_accuracy_db
+
+    from support import raises
+    from uamp.dsp import eq
+
+    for rate in (48000, 96000):
+        worst, setting, tried, refused = eq_accuracy_db(rate)
+        assert worst <= eq.SECTION_TOLERANCE_DB + 0.002, (rate, worst, setting)
+        assert refused < tried // 4  # most of the grid is allowed (96 kHz refuses the most)
+    e = raises(ValueError, eq.EqSettings.check_band, "peak", 20, 12.0, 20.0, RATE)
+    assert "lower the Q" in str(e)
+    rng = random.Random(12)
+    freqs = np.geomspace(20, 20000, 200)
+    checked = 0
+    while checked < 20:
+        s = eq.EqSettings(RATE)
+        s.bass_db = rng.choice((-12.0, -6.0, 0.0, 3.0, 6.0, 12.0))
+        s.bands = [
+            (
+                rng.choice(biquad.KINDS),
+                round(20 * 1000 ** rng.random()),
+                rng.choice((-12.0, -6.0, -1.5, 2.0, 6.0, 12.0)),
+                rng.choice((0.5, 0.7, 1.0, 2.0, 4.0, 10.0)),
+            )
+            for _ in range(eq.BANDS)
+        ]
+        try:
+            for band in s.bands:
+                eq.EqSettings.check_band(*band, RATE)
+            designs = s.designs()
+            coefs, _ = s.compile(designs)
+        except ValueError:
+            continue
+        checked += 1
+        err = np.zeros(len(freqs))
+        level = np.zeros(len(freqs))
+        for slot, design in enumerate(designs):
+            if design is not None:
+                got = biquad.unquantize(coefs, slot * 5)
+                want = np.array([biquad.response_db(design, f, RATE) for f in freqs])
+                err += np.array([biquad.response_db(got, f, RATE) for f in freqs]) - want
+                level = np.minimum(level, want)
+        err = err[level > -60]  # a pass filter's deep stop band is not a level to match
+        assert np.max(np.abs(err)) <= 0.05, (s.bands, s.bass_db)

@@ -164,20 +164,42 @@ def test_an_engine_that_refuses_the_rate_keeps_port_and_engine_together():
 
 
 def test_a_nack_during_standby_on_turns_the_amp_off_and_standby_off_recovers():
-    for at_ms in (0, 310):  # in the fade, at its end (the DAC mute)
+    # In the fade, at its end (the DAC mute); the volume chip in the fade (it then missed
+    # writes, which the wake must not send to it while its amp supply is still off).
+    for part, at_ms in (("dac", 0), ("dac", 310), ("volume_ic", 34)):
         board = _running(ESP32)
         amp = board.pin(board.profile["amp_enable"])
         board.send("standby on\r")
         board.run_ms(at_ms)
-        board.dac.fault = "nack"
-        board.run_ms(600)
-        board.dac.fault = None
+        getattr(board, part).fault = "timeout" if part == "volume_ic" else "nack"
+        board.run_ms(240)
+        getattr(board, part).fault = None
+        board.run_ms(360)
         assert board.app.state == app_module.OFF and amp.level() == 0, at_ms
         assert board.app.change_action is None, at_ms
         board.send("standby off\r")
         board.run_ms(2500)
         assert board.app.state == app_module.RUNNING and amp.level() == 1, at_ms
         _usable(board, at_ms)
+
+
+def test_a_volume_chip_fault_in_the_power_up_ramp_then_standby_then_wake():
+    """Found by the seeded fuzzer: the fault stopped the volume's ramp half way; once the
+    wake cleared it, the ramp's next write went to a TPA6130A2 whose amp supply (SD) was still
+    off, failed, and every power-up after it failed the same way."""
+    board = SimBoard(ESP32).boot()
+    board.run_until(lambda: board.app.state == app_module.RUNNING, 1000)
+    board.run_ms(200)  # still ramping up to the power-on level
+    board.send("standby on\r")
+    board.run_ms(34)
+    board.volume_ic.fault = "timeout"
+    board.run_ms(240)
+    board.volume_ic.fault = None
+    board.run_ms(100)
+    assert board.app.state == app_module.OFF
+    board.send("standby off\r")
+    board.run_ms(1500)
+    assert board.app.state == app_module.RUNNING and board.app.volume.fault is None
 
 
 def test_a_nack_during_a_rate_change_leaves_the_app_usable():
@@ -287,6 +309,22 @@ def test_mute_off_after_a_lasting_fault_during_power_up_starts_it_over():
     board.run_ms(2000)
     assert board.app.state == app_module.RUNNING and board.app.volume.fault is None
     assert not board.app.volume.muted
+
+
+def test_standby_on_during_a_faulted_power_up_turns_the_amp_off():
+    board = _running(ESP32)
+    _standby(board)
+    board.volume_ic.fault = "nack"
+    board.send("standby off\r")
+    board.run_ms(500)
+    assert board.app.volume.fault is not None and board.app.state == app_module.BOOTING
+    assert "standby on" in board.send("standby on\r")
+    assert board.app.state == app_module.OFF
+    assert board.pin(board.profile["amp_enable"]).level() == 0
+    board.volume_ic.fault = None
+    board.send("standby off\r")
+    board.run_ms(1500)
+    assert board.app.state == app_module.RUNNING and board.app.volume.fault is None
 
 
 # --- 5. a lowered cap survives a power cut at once ------------------------------------------
@@ -461,6 +499,9 @@ def test_the_simulator_logs_are_ring_logs_and_replies_still_read_right():
     assert isinstance(board.serial_out, RingLog) and board.serial_out.cap == SERIAL_LOG
     assert isinstance(board.pin(board.profile["amp_enable"]).history, RingLog)
     assert isinstance(board.world.i2c_bus(0).transactions, RingLog)
+    assert isinstance(board.dac.writes, RingLog) and isinstance(board.volume_ic.writes, RingLog)
+    pico = SimBoard(PICO)
+    assert isinstance(pico.display.commands, RingLog)
     pin = board.pin(34)
     for i in range(3 * PIN_HISTORY + 1):
         pin.drive(i & 1)

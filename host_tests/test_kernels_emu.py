@@ -191,6 +191,18 @@ def test_thumb_gain_matches_reference():
         assert got_state == state
 
 
+def test_thumb_crossfade_matches_reference():
+    for start, end in ((0, gain_mod.GAIN_ONE), (gain_mod.GAIN_ONE, 0), (5, 1 << 23)):
+        buf, other, frames, state = cases.crossfade_case(61, start, end)
+        call = [(("buf", 0, 0), ("buf", 1, 0), frames, ("buf", 2, 0))]
+        (got_buf, got_other, got_state), _ = runner.run_thumb(
+            "stages_m0", "crossfade_m0", [buf, other, state], call
+        )
+        gain_mod.crossfade_reference(buf, other, frames, state)
+        assert got_buf == buf
+        assert got_state == state
+
+
 def test_thumb_int16_output_matches_reference():
     from array import array
 

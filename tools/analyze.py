@@ -253,8 +253,17 @@ def thd(args: argparse.Namespace) -> int:
 
 
 def figures(_args: argparse.Namespace) -> int:
+    """The figures the quality tests assert on, measured on the real engine offline."""
+    from chip_rigs import digital_rig, pga2311_rig, tpa6130a2_rig
+
     x = offline.sine(1000, 57600 / RATE, RATE, -1)
-    for bits, bass, preset in ((16, 0, None), (16, 3, None), (32, 12, "warm")):
+    for bits, bass, preset in (
+        (16, 0, None),
+        (16, 3, None),
+        (16, 6, None),
+        (16, 12, None),
+        (32, 12, "warm"),
+    ):
         o = offline.Offline(bits=bits, wav=offline.wav_bytes(x, x))
         if preset:
             o.engine.load_eq_preset(preset)
@@ -270,7 +279,91 @@ def figures(_args: argparse.Namespace) -> int:
                 offline.thd_n_db(left, 1000, RATE),
             )
         )
+    o = offline.Offline(bits=32)
+    o.settle(40)
+    print(
+        "click: input switch, old source after the fade-out: %.1f dBFS"
+        % offline.switch_leftover_dbfs(o)
+    )
+    frames = int(3.0 * RATE) // 768 * 768
+    tone = offline.sine(1000, frames / RATE, RATE, -6)
+    o = offline.Offline(bits=32, wav=offline.wav_bytes(tone, tone))
+    eng = o.engine
+    o.settle(40)
+    changes = (
+        ("volume -12 dB", lambda: eng.set_trim(8192, 8192)),
+        ("volume back to 0 dB", lambda: eng.set_trim(32768, 32768)),
+        ("EQ band +12 dB at 1 kHz", lambda: eng.set_eq_band(1, "peak", 1000, 12.0, 1.0)),
+        ("EQ band back to flat", lambda: eng.set_eq_band(1, "peak", 1000, 0.0, 1.0)),
+        ("preset warm", lambda: eng.load_eq_preset("warm")),
+        ("preset bright", lambda: eng.load_eq_preset("bright")),
+        ("eq off", lambda: eng.set_eq_enabled(False)),
+        ("eq on", lambda: eng.set_eq_enabled(True)),
+        ("bass +12", lambda: eng.set_bass(12)),
+        ("bass -6", lambda: eng.set_bass(-6)),
+        ("crossfeed 3", lambda: eng.set_crossfeed(3)),
+        ("crossfeed off", lambda: eng.set_crossfeed(0)),
+    )
+    print("changes on a -6 dBFS 1 kHz tone, 32-bit output (80 buffers each):")
+    for name, change in changes:
+        above, jump, dip = offline.change_figures(o, change, 80)
+        print(
+            "  %-24s above 4 kHz %6.1f dBFS, largest step between periods %.2f dB,"
+            " lowest %+.2f dB" % (name, above, jump, dip)
+        )
+    for rate in (48000, 96000):
+        worst, setting, tried, refused = offline.eq_accuracy_db(rate)
+        print(
+            "EQ vs RBJ at %d Hz: worst %.4f dB (%s) over %d accepted bands of a %d-band grid"
+            % (rate, worst, setting, tried - refused, tried)
+        )
+    for name, rig in (
+        ("PGA2311", pga2311_rig),
+        ("TPA6130A2 + trim", tpa6130a2_rig),
+        ("digital only", digital_rig),
+    ):
+        worst, lo, hi, count = volume_figures(rig)
+        print(
+            "volume, %s: %d levels, worst error %.4f dB, 0.5 dB steps %.3f..%.3f dB"
+            % (name, count, worst, lo, hi)
+        )
     return 0
+
+
+class _NoPort:
+    def irq(self, handler):
+        pass
+
+
+def volume_figures(rig) -> tuple[float, float, float, int]:
+    """Every 0.5 dB level of a volume stage with the real engine's trims: (worst error dB,
+    smallest step, largest step, levels)."""
+    from uamp.audio import AudioEngine
+    from uamp.volume import Volume, grid_ceil
+
+    _world, chip, driver = rig()
+    engine = AudioEngine(_NoPort(), RATE)
+    engine.set_gain(32768)
+    engine.trim_excess_db = lambda: 0.0  # no audio plays here: nothing lags
+    volume = Volume(driver, engine, 0.0)
+    driver.enable(True)
+    volume.mute(False)
+    level, last, worst, steps = volume.max_db, None, 0.0, []
+    count = 0
+    while level >= grid_ceil(volume.min_db):
+        volume.set_db(level)
+        for _ in range(400 if last is None else 8):
+            volume.tick()
+        gain = engine._gain_target[0]
+        analog = 0.0 if chip is None else chip.gain_db(0)
+        got = analog + 20 * math.log10(gain / (1 << 24))
+        worst = max(worst, abs(got - level))
+        if last is not None:
+            steps.append(last - got)
+        last = got
+        level -= 0.5
+        count += 1
+    return worst, min(steps), max(steps), count
 
 
 def main() -> int:

@@ -148,7 +148,33 @@ def run_emulator() -> dict[str, float]:
     cycles["chain, 2 cores"] = (
         cycles["chain, RP2040"] - cycles["biquad x5 Thumb"] + cycles["biquad x5 2 cores"]
     )
+    cycles["EQ crossfade"] = eq_crossfade_cycles(cycles["biquad x5 Thumb"] / 5)
     return cycles
+
+
+def eq_crossfade_cycles(section: float) -> float:
+    """Extra cycles/frame while an EQ change crossfades one section (audio.py `_run_step`,
+    EQ_RAMP_BUFFERS buffers per changed section): the copy of the section's input (viper),
+    the new filter as one more Thumb section, and the Thumb crossfade of the two outputs."""
+    from array import array
+
+    from uamp.dsp import gain as gain_mod
+
+    c = make_chain()
+    other = array("i", c["work"])
+    cpu = runner.core("uamp.dsp.biquad")
+    cpu.cycles = 0
+    runner.run_on_core(cpu, "coef_copy", [other, c["work"], 2 * FRAMES], count_cycles=True)
+    copy = cpu.cycles / FRAMES
+    mix = array("i", [0, gain_mod.GAIN_ONE // (12 * FRAMES)])
+    call = [(("buf", 0, 0), ("buf", 1, 0), FRAMES, ("buf", 2, 0))]
+    (got, _, _), cycles = runner.run_thumb(
+        "stages_m0", "crossfade_m0", [c["work"], other, mix], call, count_cycles=True
+    )
+    gain_mod.crossfade_reference(c["work"], other, FRAMES, mix)
+    if got != c["work"]:
+        raise SystemExit("Thumb crossfade differs from its twin")
+    return section + copy + cycles / FRAMES
 
 
 def thumb_stage_cycles() -> tuple[float, float, float]:
@@ -263,6 +289,13 @@ def main() -> int:
         "full chain on RP2040 with SECOND_CORE, EQ split over both cores (model, hand-over"
         " estimated at %d cycles/buffer): %.0f cycles/frame on core 0 = %.1f %%"
         % (TWO_CORE_SYNC, chain, chain * RATE / CORE_HZ * 100)
+    )
+    extra = cycles["EQ crossfade"]
+    chain = cycles["chain, RP2040"] + extra
+    print(
+        "while an EQ change crossfades a section (64 ms per changed section, one at a time):"
+        " +%.0f cycles/frame (copy + one more Thumb section + Thumb crossfade) = %.0f"
+        " cycles/frame, %.1f %% of a core" % (extra, chain, chain * RATE / CORE_HZ * 100)
     )
     return 0
 

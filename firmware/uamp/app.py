@@ -185,9 +185,9 @@ class App:
         if rate not in RATES or "wav" in self.engine.inputs or "i2s" in self.engine.inputs:
             self.console.reply("settings: rate %s Hz not restored (an input sets its own)" % rate)
             return
-        for line in self._fit_eq(rate):
-            self.console.reply(line)
         if self._chip_call(self.dac.standby, True):
+            for line in self._fit_eq(rate):
+                self.console.reply(line)
             try:
                 self._change_rate(rate)
             except ValueError as e:  # any settings must boot: at the profile's rate then
@@ -262,7 +262,11 @@ class App:
             self._tick_power_up()
         self._tick_panel()
         self._tick_console()
-        self.volume.tick()
+        if self.state != OFF and self.state != BOOTING:
+            # Off, or before the amp is on, the output stays muted and a volume chip powered
+            # from the amp enable (TPA6130A2) does not answer: a write (after a fault, the
+            # driver resends what it lost) would only fail the next power-up.
+            self.volume.tick()
 
     def _tick_power_up(self):
         """Boot: clocks settle with everything muted and the amp off; then the amp comes on;
@@ -389,8 +393,8 @@ class App:
 
     def shutdown(self):
         """Fade out, mute the DAC, then turn the amp off. `wake()` powers up again. After a
-        fault (the output is already silent) the amp goes off at once."""
-        if self.state == RUNNING and self.volume.fault is not None:
+        fault (the output is already silent, maybe mid power-up) the amp goes off at once."""
+        if self.volume.fault is not None and self.state in (RUNNING, BOOTING, AMP_ON):
             self.resume_unmuted = False  # the fault muted it: it wakes muted
             self._amp_off()
             try:

@@ -14,8 +14,9 @@ RP2040 runs at most one extra section: bounded cost), while the pre-gain follows
 boosted frequency keeps its level). Settings are validated first and published to the callback
 in one reference assignment, so a bad value changes nothing.
 
-On RP2040 the biquad, gain, crossfeed and 16-bit output stages run as hand-written Thumb
-(uamp/dsp/biquad_m0.py, stages_m0.py): same integer math, about 4x fewer cycles. With
+On RP2040 the biquad, gain, crossfeed, EQ crossfade and 16-bit output stages run as
+hand-written Thumb (uamp/dsp/biquad_m0.py, stages_m0.py): same integer math, about 4x fewer
+cycles. With
 SECOND_CORE the EQ is also split by channel over both cores (biquad_m0.TwoCores).
 """
 
@@ -167,7 +168,7 @@ class AudioEngine:
 
     def _thumb_stages(self):
         """On RP2040, hand-written Thumb gain, crossfeed and 16-bit output (stages_m0.py)."""
-        self._gain_m0 = self._int16_m0 = self._xf_m0 = None
+        self._gain_m0 = self._int16_m0 = self._xf_m0 = self._cf_m0 = None
         kernels = stages_m0.load()
         if kernels is None:
             return
@@ -176,6 +177,9 @@ class AudioEngine:
         self._gain_m0 = kernels["gain_m0"]
         self._int16_m0 = kernels["to_int16_m0"]
         self._xf_m0 = kernels["crossfeed_m0"]
+        self._cf_m0 = kernels["crossfade_m0"]
+        self._xbuf_addr = uctypes.addressof(self._xbuf)
+        self._mix_addr = uctypes.addressof(self._mix)
         self._xf_addr = uctypes.addressof(self.xf)
         self._work_addr = uctypes.addressof(self.work)
         self._gain_addr = uctypes.addressof(self.gain_state)
@@ -649,7 +653,10 @@ class AudioEngine:
         end = self._mix_curve[EQ_RAMP_BUFFERS - left]
         mix[1] = (end - mix[0]) // frames
         mix[0] = end - mix[1] * frames  # lands exactly on `end`: GAIN_ONE is all new
-        crossfade(work, xbuf, frames, mix)
+        if self._cf_m0 is None:
+            crossfade(work, xbuf, frames, mix)
+        else:
+            self._cf_m0(self._work_addr, self._xbuf_addr, frames, self._mix_addr)
         self._cascade(wa, work, frames, self._post, self._n_post)
         plan = self._plan
         if self._step_at >= 0 and plan is not None:

@@ -65,8 +65,11 @@ def grid_ceil(db):
     return -grid_floor(-db)
 
 
+_INF = float("inf")  # made at run time: mpy-tool cannot freeze an infinite literal (1e999)
+
+
 def _number(value, what):
-    if type(value) not in (int, float) or value != value or value in (1e999, -1e999):
+    if type(value) not in (int, float) or value != value or abs(value) == _INF:
         raise ValueError("%s must be a number of dB" % what)
     return float(value)
 

@@ -1,9 +1,10 @@
 """A log that keeps only its newest entries, so a long simulated session stays in bounded memory.
 
-The simulator records pin changes, I2C transfers and serial output for the tests that check
-sequencing and replies. Unbounded, those lists grew about 14 MB per simulated hour (a virtual
-board left running ran out of memory). A RingLog keeps at least the last `cap` entries and at
-most 2 * cap (older ones are dropped in blocks, so an append stays cheap).
+The simulator records pin changes, I2C transfers, chip register writes, display commands and
+serial output, for the tests that check sequencing, bus traffic and replies. Unbounded, those
+lists grew about 14 MB per simulated hour (a virtual board left running ran out of memory). A
+RingLog keeps at least the last `cap` entries and at most 2 * cap (older ones are dropped in
+blocks, so an append stays cheap).
 
 It reads like the list it replaces: iterate it for the entries it holds; indexes count every
 entry ever appended, so `len(log)` is the total, `log[-1]` the newest, and `log[start:]` what was
@@ -11,7 +12,7 @@ appended since `len(log)` was `start` (entries already dropped are simply not th
 """
 
 PIN_HISTORY = 1000  # level changes per pin (sequencing tests look at the last few)
-BUS_LOG = 10000  # I2C transfers per bus
+BUS_LOG = 10000  # I2C transfers per bus; register writes or display commands per chip
 SERIAL_LOG = 10000  # serial writes (replies are a few writes each)
 
 

@@ -157,17 +157,19 @@ def main() -> int:
         )
         if not args.no_ctrl_c and chains:
             under = chains[-1][0].split(":")[0]
-            pico.send(b"\x03")
+            pico.pga2311_words()
             try:
-                out = pico.wait_for(">>> ", 3000)
-                said = last_line(out, "uamp") or "(no line)"
+                presses, out = pico.stop_firmware()
+                said = last_line(out, "uamp") or "(no uamp line)"
                 print(f"\n  Ctrl-C under the {under} chain: {said}")
+                if presses > 1:
+                    print(f"  the REPL came only after {presses} Ctrl-C; the board said:")
+                    for line in out.strip().splitlines()[-6:]:
+                        print(f"    {line}")
                 words = pico.pga2311_words()
                 if words:
                     gains = harness.pga2311_gains(words[-1])
-                    print(
-                        f"  last PGA2311 word after it: {words[-1]:#06x} (left, right dB {gains})"
-                    )
+                    print(f"  last PGA2311 word then: {words[-1]:#06x} (left, right dB {gains})")
                 heap = pico.repl_heap()
                 print(
                     f"  REPL after Ctrl-C: gc.mem_free() {heap['free']}, largest free block "

@@ -260,10 +260,17 @@ class Pico:
         body = seen.split("\n", 1)[1] if "\n" in seen else ""
         return body[: body.rfind(">>> ")].strip()
 
-    def stop_firmware(self, timeout_ms: float = 3000) -> str:
-        """Ctrl-C: the firmware stops (amp quiet, settings written), the REPL takes over."""
-        self.send(b"\x03")
-        return self.wait_for(">>> ", timeout_ms)
+    def stop_firmware(self, timeout_ms: float = 1500, presses: int = 3) -> tuple[int, str]:
+        """Ctrl-C until the friendly REPL shows (the firmware should stop at the first: amp
+        quiet, settings written). Returns (Ctrl-C presses it took, what the board said)."""
+        said = ""
+        for press in range(1, presses + 1):
+            self.send(b"\x03")
+            try:
+                return press, said + self.wait_for(">>> ", timeout_ms)
+            except EmulatorError:
+                said = self.output[-2000:]
+        raise EmulatorError(f"no REPL after {presses} Ctrl-C; the board said:\n{said}")
 
     # --- pins ---
     def pin(self, gpio: int, value: int | None) -> None:
@@ -354,9 +361,11 @@ class Pico:
 
     def heap(self, collect_within_ms: float = 200) -> dict:
         """The GC heap while the firmware runs: MicroPython's own gc_collect() is called at the
-        next safe point of the main thread (the entry of gc_alloc or mp_event_wait_ms), then the
-        allocation table is read from RAM. {"free", "largest_free", "pool_bytes", "objects",
-        "collected"} in bytes; collected is False if no safe point came within the time."""
+        next safe point of the main thread (the entry of gc_alloc, mp_event_wait_ms or
+        mp_hal_stdin_rx_chr), then the allocation table is read from RAM (the same figures as
+        gc.mem_free() and mem_info()'s max free sz, checked against the REPL).
+        {"free", "largest_free", "pool_bytes", "objects", "collected"}, sizes in bytes;
+        collected is False if no safe point came within the time."""
         reply = self._call(cmd="heap", ms=collect_within_ms)
         self.output += reply.pop("out")
         return reply

@@ -93,6 +93,7 @@ class Pico {
       program: this.syms.all.get('flash_range_program'),
       gcAlloc: this.syms.all.get('gc_alloc'),
       eventWait: this.syms.all.get('mp_event_wait_ms'),
+      stdinWait: this.syms.all.get('mp_hal_stdin_rx_chr'), // the REPL waiting for a key
       gcCollect: this.syms.all.get('gc_collect'),
     };
     // m_malloc & co. call gc_alloc: an allocation is put down to whoever called them
@@ -372,9 +373,11 @@ class Pico {
       const caller = /^(m_malloc|m_realloc|gc_realloc)/.test(inMalloc) ? symbolFor(this.syms, this.mallocCaller) : inMalloc;
       this.allocCallers.set(caller, (this.allocCallers.get(caller) || 0) + 1);
     }
-    if ((pc === h.gcAlloc || pc === h.eventWait) && this.collectWanted && !this.collectSaved) {
-      // a safe point of the main thread (gc_alloc itself collects here when the heap is
-      // full): call gc_collect(), then go on as if nothing happened
+    const safe = pc === h.gcAlloc || pc === h.eventWait || pc === h.stdinWait;
+    // thread mode only (IPSR 0): never inside an interrupt handler
+    if (safe && this.collectWanted && !this.collectSaved && this.mcu.core.IPSR === 0) {
+      // a safe point of the main thread (gc_alloc itself collects here when the heap is full;
+      // the others are waits): call gc_collect(), then go on as if nothing happened
       const core = this.mcu.core;
       this.collectSaved = { regs: Uint32Array.from(core.registers), N: core.N, Z: core.Z, C: core.C, V: core.V };
       this.collectWanted = false;

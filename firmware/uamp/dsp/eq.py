@@ -17,6 +17,13 @@ BASS_HZ = 100
 BASS_SLOPE_Q = 0.7
 BASS_MAX_DB = 12
 FLAT = ("peak", 1000, 0.0, 1.0)
+# Largest difference (dB, 20 Hz - 20 kHz) a section's integer coefficients may make from its
+# RBJ design, and all sections together (the sum of their worst): the EQ is then within
+# 0.05 dB of the analytic response. Low, narrow bands are the ones that miss it (their poles
+# sit next to z = 1, where one step of 2**-26 in a1 moves a 20 Hz Q 20 peak by 0.3 dB); the
+# validator refuses those with a clear error.
+SECTION_TOLERANCE_DB = 0.025
+TOTAL_TOLERANCE_DB = 0.05
 
 # name -> 5 bands of (kind, Hz, dB, Q). Gentle, well-known shapes, not measurements.
 PRESETS = {
@@ -100,6 +107,56 @@ def peak_db(sections, rate, centres=()):
     return 10 * math.log10(best)
 
 
+def _check_freqs(freq, q, rate):
+    """Where a section's error is looked for: a log grid over 20 Hz - 20 kHz and a dense one
+    over three bandwidths either side of its frequency."""
+    top = min(20000.0, rate / 2 * 0.999)
+    freqs = [20 * (top / 20) ** (i / 59) for i in range(60)]
+    freqs += [freq * (1 + k / (10 * q)) for k in range(-30, 31)]
+    return [2 * math.pi * f / rate for f in freqs if 20 <= f <= top]
+
+
+def _error_db(design, coefs, offset, ws):
+    got = biquad.unquantize(coefs, offset)
+    worst = 0.0
+    for w in ws:
+        want = _power([design], w)
+        if want > 1e-6:  # above -60 dB: a pass filter's deep stop band is not a level
+            worst = max(worst, abs(10 * math.log10(_power([got], w) / want)))
+    return worst
+
+
+def fit(design, freq, q, rate, out, offset=0):
+    """The kernel's integers for `design` into out[offset:offset+5]: rounded, then the
+    neighbouring integers of a1 and a2 tried (the poles decide the error of a low band), the
+    one closest to the design kept. ValueError (out untouched) if even that is more than
+    SECTION_TOLERANCE_DB off, or the section is unstable or out of range (quantize)."""
+    trial = array("i", [0] * 5)
+    biquad.quantize(design, trial)
+    ws = _check_freqs(freq, q, rate)
+    best = _error_db(design, trial, 0, ws)
+    base3, base4 = trial[3], trial[4]
+    chosen = (base3, base4)
+    for d3 in (-1, 0, 1) if best > SECTION_TOLERANCE_DB / 10 else ():  # most are close
+        for d4 in (-1, 0, 1):
+            a1, a2 = -(base3 + d3), -(base4 + d4)
+            if (d3 or d4) and abs(a2) < biquad.COEF_ONE and abs(a1) < biquad.COEF_ONE + a2:
+                trial[3], trial[4] = base3 + d3, base4 + d4
+                error = _error_db(design, trial, 0, ws)
+                if error < best:
+                    best, chosen = error, (trial[3], trial[4])
+    if best > SECTION_TOLERANCE_DB:
+        raise ValueError(
+            "%g Hz with Q %g: the fixed-point filter would be %.2f dB off the exact response"
+            " (at most %.3f); lower the Q or raise the frequency"
+            % (freq, q, best, SECTION_TOLERANCE_DB)
+        )
+    trial[3], trial[4] = chosen
+    for i in range(5):
+        out[offset + i] = trial[i]
+    return best
+
+
 def pregain_q24(peak):
     """Q24 pre-gain that takes back a boost of `peak` dB (unity for a cut)."""
     return min(1 << 24, int((1 << 24) * 10 ** (-max(0.0, peak) / 20)))
@@ -130,11 +187,20 @@ class EqSettings:
     def compile(self, designs):
         """Integer coefficients for every slot (array('i'), 5 per slot) and the Q24 pre-gain."""
         coefs = array("i", bytes(4 * 5 * SLOTS))
+        off = 0.0
         for slot in range(SLOTS):
             if designs[slot] is None:
                 biquad.identity(coefs, slot * 5)
             else:
-                biquad.quantize(designs[slot], coefs, slot * 5)
+                _kind, freq, _gain, q = (
+                    (None, BASS_HZ, 0, BASS_SLOPE_Q) if slot == 0 else self.bands[slot - 1]
+                )
+                off += fit(designs[slot], freq, q, self.rate, coefs, slot * 5)
+        if off > TOTAL_TOLERANCE_DB:
+            raise ValueError(
+                "together these bands would be up to %.2f dB off the exact response (at most"
+                " %.2f); lower a Q or raise a frequency" % (off, TOTAL_TOLERANCE_DB)
+            )
         return coefs, self.pregain(coefs, designs)
 
     def pregain(self, coefs, designs):
@@ -146,7 +212,8 @@ class EqSettings:
     @staticmethod
     def check_band(kind, freq_hz, gain_db, q, rate):
         """Validates one band (raises ValueError) and returns it as a tuple."""
-        biquad.quantize(biquad.design(kind, freq_hz, gain_db, q, rate), array("i", [0] * 5))
+        design = biquad.design(kind, freq_hz, gain_db, q, rate)
         if not -12 <= gain_db <= 12:
             raise ValueError("EQ gain must be between -12 and +12 dB")
+        fit(design, freq_hz, q, rate, array("i", [0] * 5))
         return (kind, freq_hz, float(gain_db), q)

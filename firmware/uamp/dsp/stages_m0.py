@@ -10,6 +10,8 @@ gain_m0(r0 = address of the channel's first Q23 sample, r1 = frames, r2 = addres
 channel's gain in the 4-word gain state [gL, gR, dL, dR]): one channel per call.
 crossfeed_m0(r0 = work address, r1 = address of the crossfeed state [lpl, lpr, k, a, da] plus
 one scratch word (the loop's end address), r2 = frames).
+crossfade_m0(r0 = work address, r1 = address of the other buffer, r2 = frames, r3 = address of
+the mix state [t, dt]): `gain.crossfade`.
 to_int16_m0(r0 = output address, r1 = work address, r2 = frames, r3 = output state address):
 state words 0-5 as for to_int16, then the constants 214013, 2531011, 32767, -32768.
 """
@@ -136,6 +138,56 @@ def crossfeed_m0(r0, r1, r2):
     str(r2, [r1, 0])
     str(r3, [r1, 4])
     str(r4, [r1, 12])
+
+
+@micropython.asm_thumb
+def crossfade_m0(r0, r1, r2, r3):
+    lsl(r2, r2, 3)
+    add(r2, r2, r0)
+    mov(r12, r2)
+    ldr(r4, [r3, 0])
+    label(loop)
+    ldr(r5, [r3, 4])
+    add(r4, r4, r5)
+    asr(r6, r4, 9)
+    # left: a + (d >> 15) * tq + (((d & 0x7FFF) * tq + 0x4000) >> 15), d = other - a
+    ldr(r7, [r0, 0])
+    ldr(r2, [r1, 0])
+    sub(r2, r2, r7)
+    lsl(r5, r2, 17)
+    lsr(r5, r5, 17)
+    asr(r2, r2, 15)
+    mul(r2, r6)
+    mul(r5, r6)
+    add(r7, r7, r2)
+    mov(r2, 1)
+    lsl(r2, r2, 14)
+    add(r5, r5, r2)
+    asr(r5, r5, 15)
+    add(r7, r7, r5)
+    str(r7, [r0, 0])
+    # right, the same t
+    ldr(r7, [r0, 4])
+    ldr(r2, [r1, 4])
+    sub(r2, r2, r7)
+    lsl(r5, r2, 17)
+    lsr(r5, r5, 17)
+    asr(r2, r2, 15)
+    mul(r2, r6)
+    mul(r5, r6)
+    add(r7, r7, r2)
+    mov(r2, 1)
+    lsl(r2, r2, 14)
+    add(r5, r5, r2)
+    asr(r5, r5, 15)
+    add(r7, r7, r5)
+    str(r7, [r0, 4])
+    add(r0, 8)
+    add(r1, 8)
+    mov(r2, r12)
+    cmp(r0, r2)
+    blt(loop)
+    str(r4, [r3, 0])
 
 
 @micropython.asm_thumb

@@ -481,7 +481,7 @@ class Panel:
             return
         if self.mode == STANDBY:
             on = (now // self.BLINK_SLOW_MS) % 2 == 0
-        elif self.mode in (CONFIRM, CONFIRM_HOLD):
+        elif self.mode == CONFIRM or self.mode == CONFIRM_HOLD:  # `in (..)` builds a tuple
             on = (now // self.BLINK_FAST_MS) % 2 == 0
         elif self.clipping(now):
             on = (now // self.BLINK_FAST_MS) % 2 == 0

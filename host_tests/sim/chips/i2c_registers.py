@@ -3,6 +3,8 @@ pointer, further bytes are written from there with auto-increment, reads continu
 pointer. A model subclasses it, says which registers exist and which are read-only, and may
 set `fault` ("nack", "timeout") to make the simulated bus fail transfers to it."""
 
+from sim.ringlog import BUS_LOG, RingLog
+
 
 class I2CRegisterChip:
     writable = ()
@@ -13,7 +15,7 @@ class I2CRegisterChip:
         self.pointer = 0
         self.fault = None
         self.protocol_errors = []
-        self.writes = []  # (register, value) in order, for bus-traffic tests
+        self.writes = RingLog(BUS_LOG)  # (register, value) in order, for bus-traffic tests
 
     def i2c_write(self, data):
         if not data:

@@ -11,6 +11,8 @@ The model also adds up the time each transfer holds the bus (9 bits per byte plu
 at the bus clock), so tests can bound how long a redraw blocks the firmware.
 """
 
+from sim.ringlog import BUS_LOG, RingLog
+
 # Commands with argument bytes (section 9): opcode -> number of following bytes.
 _ARGS = {
     0x81: 1,  # contrast
@@ -117,7 +119,7 @@ class SSD1306Model:
         self.com_pins = 0x12
         self.charge_pump = False
         self.protocol_errors = []
-        self.commands = []  # every command with its arguments, for tests
+        self.commands = RingLog(BUS_LOG)  # the commands with their arguments, for tests
         self.data_bytes = 0
         self.transfers = 0
         self.busy_us = 0  # total bus time of every write so far

@@ -16,6 +16,7 @@ def const(value):
 
 
 def native(func):
+    func._native = True  # host_tests/test_callback_32bit.py tells native from bytecode by it
     return func
 
 
