@@ -6,11 +6,11 @@ MICROPYTHON := $(VENV)/bin/micropython -X heapsize=32M
 STAMP := $(VENV)/.installed
 BOARD ?= pico-pcm5102a-pga2311
 
-.PHONY: help venv rp2emu test test-cpython test-micropython test-mpy test-rp2 lint sim vboard deploy bench bench-board bench-rp2 clean
+.PHONY: help venv rp2emu test test-cpython test-micropython test-mpy test-rp2 typecheck lint sim vboard deploy bench bench-board bench-rp2 clean
 
 help:
-	@echo "make test                      all checks: CPython, MicroPython unix port, mpy-cross, emulated Pico, ruff"
-	@echo "  make test-cpython | test-micropython | test-mpy | test-rp2 | lint    one step of make test"
+	@echo "make test                      all checks: CPython, MicroPython unix port, mpy-cross, emulated Pico, pyright, ruff"
+	@echo "  make test-cpython | test-micropython | test-mpy | test-rp2 | typecheck | lint    one step of make test"
 	@echo "make sim [BOARD=profile]       the front panel of a virtual board (SIM_ARGS=--demo: scripted)"
 	@echo "make vboard [BOARD=profile] [LINK=path]       a virtual board on a pty, until Ctrl-C"
 	@echo "make deploy BOARD=profile PORT=/dev/ttyACM0   flash a real board (or a vboard LINK) with mpremote"
@@ -37,8 +37,24 @@ $(RP2EMU): tools/rp2emu/package.json tools/rp2emu/package-lock.json
 
 rp2emu: $(RP2EMU)
 
+# pyright (pinned by tools/typecheck/package-lock.json) and the MicroPython stubs of each port
+# (pinned in tools/typecheck/stubs-*.txt), each port's in its own folder: they hold the same
+# module names (machine, micropython, ...) with different contents.
+TYPECHECK := tools/typecheck
+PYRIGHT := $(TYPECHECK)/node_modules/.installed
+STUBS := build/typecheck/.installed
+$(PYRIGHT): $(TYPECHECK)/package.json $(TYPECHECK)/package-lock.json
+	cd $(TYPECHECK) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(STUBS): $(STAMP) $(TYPECHECK)/stubs-rp2.txt $(TYPECHECK)/stubs-esp32.txt
+	for port in rp2 esp32; do rm -rf build/typecheck/$$port && \
+	  $(PY) -m pip install --quiet --disable-pip-version-check --no-deps \
+	    --target build/typecheck/$$port -r $(TYPECHECK)/stubs-$$port.txt || exit 1; done
+	touch $@
+
 # Each step is its own command with its own exit code; make stops at the first failure.
-test: test-cpython test-micropython test-mpy test-rp2 lint
+test: test-cpython test-micropython test-mpy test-rp2 typecheck lint
 
 test-cpython: $(STAMP)
 	$(PY) -m pytest host_tests --ignore=host_tests/rp2
@@ -52,6 +68,11 @@ test-mpy: $(STAMP)
 # The deploy layout on MicroPython's own rp2 port, on an emulated Pico (tools/rp2emu).
 test-rp2: $(STAMP) $(RP2EMU)
 	$(PY) -m pytest host_tests/rp2
+
+# the firmware against each port's stubs: zero errors (viper pointers: tools/typecheck/typings)
+typecheck: $(PYRIGHT) $(STUBS)
+	$(TYPECHECK)/node_modules/.bin/pyright -p $(TYPECHECK)/rp2.json
+	$(TYPECHECK)/node_modules/.bin/pyright -p $(TYPECHECK)/esp32.json
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -37,7 +37,7 @@ def read_profile(path):
         return None, e
     finally:
         del sys.modules["uamp.profile"]
-        del sys.modules["uamp"].profile
+        del sys.modules["uamp"].profile  # pyright: ignore[reportAttributeAccessIssue] (stubs)
 
 
 def start():
@@ -45,7 +45,7 @@ def start():
     checked before any pin is touched, and the app drives the amp enable low before the chips."""
     board_profile, problem = read_profile("/board.json")
     app = None
-    if problem is None:
+    if problem is None and board_profile is not None:  # (the same test, for the checker)
         try:
             board = Board(board_profile, time)
             board.fs = OsFs()  # settings live in the board's own filesystem

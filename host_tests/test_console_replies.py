@@ -59,3 +59,12 @@ def test_hp_add_without_max_gets_the_default_cap_and_says_it():
     # an explicit max is kept, and said without the default note
     out = board.send("hp add loud 16 112 mw max 105\r")
     assert out == "hp profile added: loud: 16 ohm, 112 dB/mW, max 105 dB SPL\r\n"
+
+
+def test_a_first_boot_eq_has_no_preset_rather_than_custom():
+    board = _board()
+    assert board.send("eq\r").startswith("eq off (preset none)")  # nothing chosen, all flat
+    board.send("eq band 1 peak 1000 0 1\r")  # a 0 dB peak is still flat
+    assert board.send("eq\r").startswith("eq on (preset none)")
+    board.send("eq band 1 peak 1000 2 1\r")
+    assert board.send("eq\r").startswith("eq on (preset custom)")

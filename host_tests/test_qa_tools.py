@@ -264,6 +264,9 @@ def test_sim_notes_are_marked_as_the_panels_own():
     lines = view.render(120, 40)
     assert lines[-2] == panel_view.NOTE_MARK + "knob +1"
     assert not any(line.startswith(panel_view.NOTE_MARK) for line in lines[:-2])
+    import termshot  # the screenshot draws the notes in their own colour, by the same mark
+
+    assert termshot.NOTE_MARK == panel_view.NOTE_MARK
 
 
 def test_sim_console_scrolls_back_and_returns():
@@ -311,3 +314,39 @@ def test_sim_up_arrow_recalls_the_last_line_and_leaves_the_knob_alone():
     finally:
         status = term.close()
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def test_lowercase_g_is_not_a_9():
+    # docs/sim-panel.png (termshot.py draws the firmware's 5x7 font): "gain" read as "9ain"
+    from uamp.ui import font
+
+    def rows_lit(ch):
+        base = (ord(ch) - font.FIRST) * font.WIDTH
+        columns = font.DATA[base : base + font.WIDTH]
+        return [y for y in range(font.HEIGHT) if any(c >> y & 1 for c in columns)]
+
+    assert rows_lit("g")[0] == rows_lit("a")[0] == 2  # starts at x-height, as a lowercase does
+    assert rows_lit("9")[0] == 0  # a digit starts at the top
+    assert rows_lit("g") != rows_lit("9")
+
+
+def test_each_sim_run_records_to_its_own_file_and_old_runs_are_pruned(tmp_path):
+    # build/sim.wav was overwritten by every run
+    import importlib.util
+    import time
+
+    # tools/sim.py by its path: `sim` is the simulator package on the tests' path
+    spec = importlib.util.spec_from_file_location("simtool", ROOT / "tools" / "sim.py")
+    simtool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(simtool)
+
+    runs = tmp_path / "sim"
+    made = []
+    for n in range(simtool.KEEP_RUNS + 2):
+        made.append(simtool.new_recording("b", runs))
+        os.utime(made[-1], (time.time() + n, time.time() + n))  # runs in order, within a second
+    left = sorted(runs.glob("*.wav"))
+    # one file per run, even within a second; the newest runs kept
+    assert sorted(made[-simtool.KEEP_RUNS :]) == left
+    latest = tmp_path / "sim.wav"
+    assert latest.is_symlink() and latest.resolve() == made[-1].resolve()

@@ -243,3 +243,46 @@ def test_no_imports_in_the_virtual_boards_hot_path():
                             "%s.%s imports at every call" % (node.name, func.name)
                         )
     assert len(found) == sum(len(v) for v in hot.values()), found
+
+
+def test_a_bounded_wav_keeps_the_last_seconds_in_order(tmp_path):
+    # build/sim.wav grew without bound: a session of an hour is 690 MB
+    wav = tmp_path / "out.wav"
+    vboard.install_source(tmp_path / "flash", "pico-pcm5102a-pga2311")
+    board = vboard.VirtualBoard(flash=tmp_path / "flash", wav=wav, wav_seconds=1.0)
+    with board:
+        deadline = time.monotonic() + 60
+        while not vboard.prev_of(wav).exists():  # the first second is full: a second part
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        time.sleep(0.5)
+    assert not vboard.prev_of(wav).exists()
+    import wave
+
+    with wave.open(str(wav)) as w:
+        assert w.getframerate() == 48000 and w.getnchannels() == 2
+        assert w.getnframes() == 48000  # exactly the last second
+
+
+def test_join_wav_puts_the_parts_in_time_order(tmp_path):
+    def part(path, values):
+        frames = b"".join(struct.pack("<hh", v, v) for v in values)
+        header = (
+            b"RIFF"
+            + struct.pack("<I", 36 + len(frames))
+            + b"WAVEfmt "
+            + struct.pack("<IHHIIHH", 16, 1, 2, 10, 40, 4, 16)
+            + b"data"
+            + struct.pack("<I", 0)  # a header that lags its data, as while recording
+        )
+        path.write_bytes(header + frames)
+
+    wav = tmp_path / "x.wav"
+    part(vboard.prev_of(wav), range(0, 10))
+    part(wav, range(10, 14))
+    vboard.join_wav(wav, 1.0)  # 10 frames at 10 Hz
+    import wave
+
+    with wave.open(str(wav)) as w:
+        got = struct.unpack("<%dh" % (2 * w.getnframes()), w.readframes(w.getnframes()))
+    assert list(got[0::2]) == list(range(4, 14)) and not vboard.prev_of(wav).exists()

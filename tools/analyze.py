@@ -70,7 +70,7 @@ def build_engine(args: argparse.Namespace) -> offline.Offline:
         eng.set_bass(args.bass)
     if args.crossfeed:
         eng.set_crossfeed(args.crossfeed)
-    o.settle(40)  # the coefficient ramps reach their targets
+    o.settle(400)  # every section's coefficient crossfade done (one section at a time)
     return o
 
 

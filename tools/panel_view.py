@@ -231,9 +231,7 @@ class PanelView:
         bar = max(8, min(24, width - 24))
         lines.append(meter("L", peaks[0], bar))
         lines.append(meter("R", peaks[1], bar))
-        lines.append(
-            f"MCU late by {s.get('lag_ms', 0)} ms at most, {s.get('hw_pct', 0)} % in the model"
-        )
+        lines.append(f"MCU late {s.get('lag_ms', 0)} ms at most, model {s.get('hw_pct', 0)} %")
         return lines + [""] + self.keys
 
     def compact_facts(self, width: int) -> list[str]:

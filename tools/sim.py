@@ -11,8 +11,10 @@ quickly for a fast turn, which the firmware's acceleration answers), Tab presses
 F1-F4 press the profile's buttons in its order (F1 `push`, F2 `mute` on the shipped
 profiles; F5-F8 hold them), Up/Down walk the console's history, PgUp/PgDn scroll its output.
 Notes from the panel itself are marked `[sim]`, so they never pass for the board's output.
-The I2S output goes to build/sim.wav and,
-where `aplay` or `pacat` and a sound device exist, to the speakers.
+The I2S output goes to build/sim/<profile>-<date>-<time>.wav, a file per run holding its last
+WAV_MINUTES (--wav-minutes; the KEEP_RUNS newest runs are kept, build/sim.wav links to the
+latest; --wav PATH picks a file) and, where `aplay` or `pacat` and a sound device exist, to
+the speakers.
 """
 
 from __future__ import annotations
@@ -37,19 +39,27 @@ import vboard  # noqa: E402
 FAST_REPEAT_S = 0.15  # arrow presses closer than this are one fast turn
 SLOW_EDGE_MS, FAST_EDGE_MS = 20, 5
 HOLD_MS = 1200
+WAV_MINUTES = 3.0  # 34.6 MB of 48 kHz 16-bit stereo
+KEEP_RUNS = 5  # recordings kept in build/sim/
+RUNS = ROOT / "build" / "sim"
 
 
 class FrontPanel:
     """The virtual board plus a serial connection to it, and what the panel shows."""
 
-    def __init__(self, board: str, wav: Path, flash: Path):
+    def __init__(self, board: str, wav: Path, flash: Path, wav_minutes: float = WAV_MINUTES):
         profile = json.loads((ROOT / "boards" / f"{board}.json").read_text())
         self.view = panel_view.PanelView(board, profile)
         self.buttons = [b["name"] for b in profile.get("buttons") or []]
         vboard.install_source(flash, board)
         self.first_panel = threading.Event()
         self.board = vboard.VirtualBoard(
-            board, flash=flash, wav=wav, on_panel=self._panel, log=self._log
+            board,
+            flash=flash,
+            wav=wav,
+            on_panel=self._panel,
+            log=self._log,
+            wav_seconds=wav_minutes * 60,
         )
         self.wav = wav
         self.last_arrow = (0.0, 0)
@@ -148,6 +158,8 @@ class Speaker:
         while not self.stopped.is_set():
             try:
                 with open(wav, "rb") as f:
+                    if os.fstat(f.fileno()).st_size < offset:
+                        offset = 44  # the bounded recording started its next part
                     f.seek(offset)
                     data = f.read()
             except OSError:
@@ -181,9 +193,9 @@ def interactive(panel: FrontPanel, rate: int) -> None:
         speaker = Speaker(panel.wav, rate)
         panel.speaker = speaker
         panel.view.note = (
-            f"audio: {panel.wav.relative_to(ROOT)} and speakers ({speaker.name})"
+            f"audio: {shown(panel.wav)} and speakers ({speaker.name})"
             if speaker.name
-            else f"audio: {panel.wav.relative_to(ROOT)} (no sound device found)"
+            else f"audio: {shown(panel.wav)} (no sound device found)"
         )
         fkeys = {curses.KEY_F0 + n: n - 1 for n in range(1, 9)}
         while True:
@@ -315,12 +327,45 @@ def demo(panel: FrontPanel, screenshot: Path | None, started: float) -> None:
     frame("pressed the knob: the menu")
 
 
+def shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def new_recording(board: str, runs: Path = RUNS, latest: Path | None = None) -> Path:
+    """build/sim/<profile>-<date>-<time>.wav for this run; build/sim.wav links to it, and only
+    the KEEP_RUNS newest recordings stay (each is bounded, but runs add up)."""
+    runs.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = runs / f"{board}-{stamp}.wav"
+    n = 1
+    while path.exists():  # two runs in one second
+        n += 1
+        path = runs / f"{board}-{stamp}-{n}.wav"
+    older = sorted(runs.glob("*.wav"), key=lambda p: p.stat().st_mtime)
+    for old in older[: max(0, len(older) - (KEEP_RUNS - 1))]:
+        old.unlink()
+    path.touch()  # the name is this run's (the board creates its data a moment later)
+    latest = latest or runs.parent / "sim.wav"
+    if latest.is_symlink() or latest.exists():
+        latest.unlink()  # an older run's link, or the single file earlier versions overwrote
+    latest.symlink_to(os.path.relpath(path, latest.parent))
+    return path
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--board", default="pico-pcm5102a-pga2311")
     parser.add_argument("--demo", action="store_true", help="scripted walk-through, then exit")
     parser.add_argument("--screenshot", type=Path, help="with --demo: save the last frame as PNG")
-    parser.add_argument("--wav", type=Path, default=ROOT / "build" / "sim.wav")
+    parser.add_argument(
+        "--wav", type=Path, help="record to this WAV (default: a new file in build/sim/)"
+    )
+    parser.add_argument(
+        "--wav-minutes",
+        type=float,
+        default=WAV_MINUTES,
+        help=f"keep the last N minutes of the recording (default {WAV_MINUTES:g})",
+    )
     parser.add_argument(
         "--flash",
         type=Path,
@@ -336,6 +381,8 @@ def main() -> int:
     if not args.demo and not sys.stdin.isatty():
         print("sim: the front panel needs a terminal; use --demo for a scripted run")
         return 2
+    if args.wav is None:
+        args.wav = new_recording(args.board)
     args.wav.parent.mkdir(parents=True, exist_ok=True)
     # settings persist on the flash like a real board's; the demo always starts from factory
     # settings on its own flash, so what a user left in `make sim` (muted, say) cannot stall it
@@ -344,7 +391,7 @@ def main() -> int:
     if args.erase or (args.demo and not args.flash):
         shutil.rmtree(flash, ignore_errors=True)
     started = time.monotonic()
-    panel = FrontPanel(args.board, args.wav, flash).start()
+    panel = FrontPanel(args.board, args.wav, flash, args.wav_minutes).start()
     code = 0
     try:
         if not panel.first_panel.wait(20):
@@ -362,7 +409,7 @@ def main() -> int:
         state = panel.view.state
         panel.stop()
     gain = state.get("gain_db")
-    summary = f"sim: stopped cleanly; audio in {args.wav}"
+    summary = f"sim: stopped cleanly; audio in {args.wav} (the last {args.wav_minutes:g} min)"
     if gain:
         summary += (
             f"; volume IC at L {panel_view.show_db(gain[0])} R {panel_view.show_db(gain[1])}"

@@ -24,6 +24,8 @@ BACKGROUND = (24, 26, 30)
 TEXT = (210, 214, 220)
 PIXEL = (120, 200, 255)  # OLED pixels (braille)
 BAR = (110, 220, 120)  # meter bars (full blocks)
+NOTE = (255, 190, 90)  # the panel's own "[sim]" notes (reverse video in the terminal)
+NOTE_MARK = "[sim] "  # tools/panel_view.py NOTE_MARK
 
 
 class Canvas:
@@ -38,7 +40,7 @@ class Canvas:
             end = (yy * self.width + min(self.width, x + w)) * 3
             self.pixels[start:end] = bytes(color) * ((end - start) // 3)
 
-    def char(self, col: int, row: int, ch: str) -> None:
+    def char(self, col: int, row: int, ch: str, color=TEXT) -> None:
         x, y = col * CELL_W, row * CELL_H
         code = ord(ch)
         if 0x2800 <= code <= 0x28FF:
@@ -50,17 +52,17 @@ class Canvas:
         elif ch in "─│┌┐└┘├┤":
             self.box(x, y, ch)
         elif font.FIRST <= code <= font.LAST:
-            self.glyph(x, y, code)
+            self.glyph(x, y, code, color)
         elif ch != " ":
-            self.glyph(x, y, ord("?"))
+            self.glyph(x, y, ord("?"), color)
 
-    def glyph(self, x: int, y: int, code: int) -> None:
+    def glyph(self, x: int, y: int, code: int, color=TEXT) -> None:
         base = (code - font.FIRST) * font.WIDTH
         for gx in range(font.WIDTH):
             column = font.DATA[base + gx]
             for gy in range(font.HEIGHT):
                 if column >> gy & 1:
-                    self.rect(x + gx * SCALE, y + (gy + 1) * SCALE, SCALE, SCALE, TEXT)
+                    self.rect(x + gx * SCALE, y + (gy + 1) * SCALE, SCALE, SCALE, color)
 
     def braille(self, x: int, y: int, bits: int) -> None:
         dots = ((0, 0, 0x01), (0, 1, 0x02), (0, 2, 0x04), (1, 0, 0x08))
@@ -108,6 +110,7 @@ def save(lines: list[str], path: Path, cols: int | None = None) -> None:
     cols = cols or max(len(line) for line in lines)
     canvas = Canvas(cols + 2, len(lines) + 2)
     for row, line in enumerate(lines):
+        color = NOTE if line.startswith(NOTE_MARK) else TEXT
         for col, ch in enumerate(line[:cols]):
-            canvas.char(col + 1, row + 1, ch)
+            canvas.char(col + 1, row + 1, ch, color)
     Path(path).write_bytes(canvas.png())

@@ -20,10 +20,12 @@ from __future__ import annotations
 import argparse
 import ctypes
 import errno
+import json
 import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import threading
@@ -99,6 +101,7 @@ class VirtualBoard:
         wav: Path | None = None,
         on_panel: Callable[[str], None] | None = None,
         log: Callable[[str], None] | None = None,
+        wav_seconds: float | None = None,
     ):
         if not (ROOT / "boards" / f"{board}.json").exists():
             raise ValueError(f"no board profile '{board}' in boards/")
@@ -108,6 +111,7 @@ class VirtualBoard:
         self.events = load_stimulus(Path(stimulus)) if stimulus else []
         self.stimulus = Path(stimulus).resolve() if stimulus else None
         self.wav = Path(wav).resolve() if wav else None
+        self.wav_seconds = wav_seconds  # keep only the last this many seconds (None: all)
         self.on_panel = on_panel
         self.log = log or (lambda text: print(text, file=sys.stderr))
         self.stopped = threading.Event()
@@ -138,8 +142,10 @@ class VirtualBoard:
             if self.link.is_symlink():
                 self.link.unlink()  # a stale link from an earlier run
             self.link.symlink_to(self.tty)
-        if self.wav and self.wav.exists():
-            self.wav.unlink()
+        if self.wav:
+            for old in (self.wav, prev_of(self.wav)):
+                if old.exists():
+                    old.unlink()
         self.started = time.monotonic()
         self._spawn(raw=False, reboot=False)
         self.thread = threading.Thread(target=self._relay, name="vboard-relay", daemon=True)
@@ -167,6 +173,8 @@ class VirtualBoard:
         # remove the link only while it is still ours: a board started later may own it now
         if self.link and self.link.is_symlink() and os.readlink(self.link) == self.tty:
             self.link.unlink()
+        if self.wav and self.wav_seconds:
+            join_wav(self.wav, self.wav_seconds)
 
     def __enter__(self) -> VirtualBoard:
         return self.start()
@@ -209,6 +217,9 @@ class VirtualBoard:
             args.append(f"stimulus={self.stimulus}")
         if self.wav:
             args += [f"wav={self.wav}", "append=1" if self.boots else "append=0"]
+            if self.wav_seconds:
+                rate = json.loads((ROOT / "boards" / f"{self.board}.json").read_text())["i2s"]
+                args.append(f"wavlimit={int(self.wav_seconds * rate['rate']) * 4}")
         self.child = subprocess.Popen(
             args,
             stdin=subprocess.PIPE,
@@ -384,6 +395,30 @@ class VirtualBoard:
                 return
 
 
+def prev_of(wav: Path) -> Path:
+    return wav.with_name(wav.name + ".prev")  # realtime.py's WavWriter.rotate names it so
+
+
+def join_wav(wav: Path, seconds: float) -> None:
+    """The bounded recording's two parts (PATH.prev, full, and PATH) as one WAV of the last
+    `seconds`, in time order. Both are realtime.py's 44-byte-header 16-bit stereo files; the
+    data is taken by size (the header lags the data by up to 100 ms)."""
+    import wave
+
+    prev = prev_of(wav)
+    if not prev.exists():
+        return
+    parts = [p.read_bytes() for p in (prev, wav) if p.exists()]
+    rate = struct.unpack_from("<I", parts[0], 24)[0]
+    frames = b"".join(part[44 : 44 + (len(part) - 44) // 4 * 4] for part in parts)
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(frames[-int(seconds * rate) * 4 :])
+    prev.unlink()
+
+
 def unescape(text: str) -> str:
     return text.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t")
 
@@ -405,6 +440,9 @@ def main() -> int:
     parser.add_argument("--link", type=Path, help="symlink to create to the serial port (pty)")
     parser.add_argument("--stimulus", type=Path, help="script of timed events to play")
     parser.add_argument("--wav", type=Path, help="write the I2S output to this WAV file")
+    parser.add_argument(
+        "--wav-minutes", type=float, help="keep only the last N minutes in --wav (default: all)"
+    )
     parser.add_argument("--erase", action="store_true", help="start with an empty filesystem")
     parser.add_argument(
         "--install",
@@ -413,7 +451,14 @@ def main() -> int:
     )
     args = parser.parse_args()
     try:
-        board = VirtualBoard(args.board, args.flash, args.link, args.stimulus, args.wav)
+        board = VirtualBoard(
+            args.board,
+            args.flash,
+            args.link,
+            args.stimulus,
+            args.wav,
+            wav_seconds=args.wav_minutes * 60 if args.wav_minutes else None,
+        )
     except (ValueError, OSError) as e:
         print(f"vboard: {e}", file=sys.stderr)
         return 2

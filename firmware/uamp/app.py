@@ -103,16 +103,15 @@ class App:
         amp_pin = self.profile.get("amp_enable")
         self.amp_enable = None if amp_pin is None else self.board.output(amp_pin, 0)
         self._amp_on_ms = None  # when power-up raised the amp enable (None: it is low)
-        for part, make, key in (
-            ("dac", _make_dac, "dac"),
-            ("volume IC", _make_volume_ic, "volume"),
-        ):
-            cfg = self.profile[key]
-            try:
-                chip = make(self.board, cfg)
-            except OSError as e:
-                raise ChipError("%s %s does not answer (%s)" % (part, cfg["type"], e))
-            setattr(self, "dac" if key == "dac" else "analog", chip)
+        self.dac = self._make_chip("dac", _make_dac, "dac")
+        self.analog = self._make_chip("volume IC", _make_volume_ic, "volume")
+
+    def _make_chip(self, part, make, key):
+        cfg = self.profile[key]
+        try:
+            return make(self.board, cfg)
+        except OSError as e:
+            raise ChipError("%s %s does not answer (%s)" % (part, cfg["type"], e))
 
     # --- audio engine and DSP ---
     def _build_audio(self):
@@ -314,7 +313,8 @@ class App:
         )
         if ok:
             try:
-                action()
+                if action is not None:
+                    action()
             except (OSError, ValueError) as e:  # whatever went wrong, it stays muted
                 self.volume.fail(e, "change")
                 ok = False

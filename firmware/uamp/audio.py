@@ -119,7 +119,7 @@ class AudioEngine:
         self._step_at = -1  # index of the step in the plan's pre-gain schedule
         # (target coefficients, slot order, pre-gain schedule, final pre-gain) from the
         # control side; the callback works through it one section at a time
-        self._plan = None
+        self._plan: "tuple | None" = None
         self._plan_at = 0
         self._eq_pending = None
         self._tail = array("i", [0, 0, 0, 0])  # last two EQ output frames (L1, R1, L2, R2)
@@ -486,9 +486,9 @@ class AudioEngine:
             self.step = self._sweep_step0 if step > self._sweep_step1 else step
         elif src == _WHITE or src == _PINK:
             tone.noise_fill(work, frames, self.noise)
-        elif src == _WAV:
+        elif src == _WAV and self._wav is not None:
             self._wav.fill(work, frames)
-        elif src == _I2S:
+        elif src == _I2S and self._rx is not None:
             self._rx.fill(work, frames)
         else:
             tone.fill_zero(work, frames * 2)
@@ -502,7 +502,7 @@ class AudioEngine:
         elif src == _TONE:
             self.step = tone.phase_step(self.tone_hz, self.rate)
         self.noise[2] = 1 if src == _PINK else 0
-        if src == _WAV:
+        if src == _WAV and self._wav is not None:
             self._wav.rewind()
         self._source = src
         # Silent now: the filters forget the old source, so no tail of it fades in with the new.
@@ -552,7 +552,10 @@ class AudioEngine:
         """Start the crossfade of the next slot whose coefficients differ from the target
         (the plan's order first, then any left over from a plan replaced half-way); none
         left: the plan is done and the pre-gain is its final one."""
-        target, steps, _schedule, final = self._plan
+        plan = self._plan
+        if plan is None:
+            return
+        target, steps, _schedule, final = plan
         while self._plan_at < len(steps):
             slot = steps[self._plan_at]
             self._plan_at += 1
@@ -655,11 +658,12 @@ class AudioEngine:
         else:
             self._cf_m0(self._work_addr, self._xbuf_addr, frames, self._mix_addr)
         self._cascade(wa, work, frames, self._post, self._n_post)
-        if self._step_at >= 0:
+        plan = self._plan
+        if self._step_at >= 0 and plan is not None:
             parts = len(self._pregain_q)
             at = (self._step_at * EQ_RAMP_BUFFERS + EQ_RAMP_BUFFERS - 1 - left) * parts
             for q in range(parts):
-                self._pregain_q[q] = self._plan[2][at + q]
+                self._pregain_q[q] = plan[2][at + q]
             self._pregain_now = self._pregain_q[parts - 1]
         self._step_left = left
         if left == 0:

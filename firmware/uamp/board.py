@@ -14,6 +14,7 @@ class Board:
         self.clock = clock
         self.spi = None
         self.i2c = None
+        self.fs: "object | None" = None  # the settings' filesystem: main.py sets the board's own
         spi = profile.get("spi")
         if spi:
             miso = spi.get("miso")
@@ -40,7 +41,9 @@ class Board:
         return machine.Pin(gpio, machine.Pin.OUT, value=value)
 
     def input(self, gpio, pull_up=True):
-        return machine.Pin(gpio, machine.Pin.IN, machine.Pin.PULL_UP if pull_up else None)
+        if pull_up:
+            return machine.Pin(gpio, machine.Pin.IN, machine.Pin.PULL_UP)
+        return machine.Pin(gpio, machine.Pin.IN)
 
     def on_edges(self, pin, handler):
         pin.irq(handler, machine.Pin.IRQ_RISING | machine.Pin.IRQ_FALLING)

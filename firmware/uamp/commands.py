@@ -73,11 +73,16 @@ def _xfeed_words(level):
 
 
 def _preset_words(eng):
-    """The preset's name; 'custom' once a band was edited by hand (as the display says)."""
+    """The preset's name; 'custom' once a band was edited by hand (as the display says), 'none'
+    while no preset was chosen and every band is still flat (a first boot)."""
     preset = getattr(eng, "eq_preset", None)
-    if preset is None and hasattr(eng, "eq_bands"):
-        return "custom"
-    return _show(preset)
+    bands = getattr(eng, "eq_bands", None)
+    if preset is not None or bands is None:
+        return _show(preset)
+    for kind, _freq, gain, _q in bands():
+        if gain or kind not in ("peak", "lowshelf", "highshelf"):
+            return "custom"
+    return "none"
 
 
 HELP = (

@@ -15,6 +15,10 @@ turning the knob costs one flash write, not one per detent.
 
 import json
 
+TYPE_CHECKING = False  # pyright reads this as True: the typing import is the checker's only
+if TYPE_CHECKING:
+    from typing import Callable
+
 VERSION = 3
 PATH = "/settings.json"
 MAGIC = "uamp-settings"
@@ -67,7 +71,7 @@ def _num(lo, hi, nullable=False):
     def check(value):
         if value is None and nullable:
             return None
-        if not _is_num(value) or not lo <= value <= hi:
+        if value is None or not _is_num(value) or not lo <= value <= hi:
             raise ValueError("must be a number %g..%g" % (lo, hi))
         return float(value)
 
@@ -347,8 +351,10 @@ class Settings:
         self.report = report
         self.values = defaults()
         self.problems = []
-        self.capture = None  # set by the app: returns the values to save, from the live parts
-        self.on_reset = None  # set by the app: puts the defaults into the parts
+        # set by the app: returns the values to save, from the live parts
+        self.capture: "Callable[[], dict] | None" = None
+        # set by the app: puts the defaults into the parts
+        self.on_reset: "Callable[[], None] | None" = None
         self.dirty = False
         self.first_change = 0
         self.last_change = 0

@@ -9,8 +9,12 @@ import math
 
 from uamp import headphones
 
+TYPE_CHECKING = False  # pyright reads this as True: the typing import is the checker's only
+if TYPE_CHECKING:
+    from typing import Any
 
-def _get(obj, name, default=None):
+
+def _get(obj, name, default: "Any" = None) -> "Any":
     return getattr(obj, name, default)
 
 

@@ -21,6 +21,10 @@ reported in `fault`.
 
 from uamp.dsp.gain import UNITY
 
+TYPE_CHECKING = False  # pyright reads this as True: the typing import is the checker's only
+if TYPE_CHECKING:
+    from typing import Callable
+
 STEP_DB = 0.5  # largest level or balance change per tick
 OVERSHOOT_DB = 0.2  # an analog step up may meet a trim still this much above the new one
 FADE_STEP_DB = 1.5  # mute fade per tick: 45 dB in 30 ticks (300 ms), then the hardware mute
@@ -109,15 +113,17 @@ class Volume:
         self.fade_db = -FADE_DEPTH_DB
         self.hardware_muted = True
         self.fault = None
-        self.on_fault = None  # called with the description when a fault happens
-        self.on_recover = None  # called when unmuting after a fault; may raise OSError
+        # called with the description when a fault happens
+        self.on_fault: "Callable[[str], None] | None" = None
+        # called when unmuting after a fault; may raise OSError
+        self.on_recover: "Callable[[], None] | None" = None
         # Optional: called first when unmuting after a fault; True means the app powers up
         # again itself (its sequence enables the chips), so the chips are left alone here.
-        self.power_up = None
+        self.power_up: "Callable[[], bool] | None" = None
         # Optional: (mode gain dB, switching) -> the limit for that mode (the app's headphone
         # SPL cap moves with the mode's gain). Asked with switching=True in the very step that
         # switches modes, so the new mode's cap is in force before its gain is heard.
-        self.limit_for_mode = None
+        self.limit_for_mode: "Callable[[float, bool], float] | None" = None
         self.trims = (0, 0)  # trims last sent to the engine (Q24 with set_trim_q24, else Q15)
         self.levels = (None, None)  # dB commanded per channel (None = silent)
         self.ic_gains = (ic.min_db, ic.min_db)  # analog gains last written to the IC
@@ -363,14 +369,15 @@ class Volume:
         in_step = relay_db != old_relay and hasattr(self.ic, "zero_cross")
         if in_step:
             self.ic.zero_cross(False)
+        relay = self.relay  # None: no relay, and then every mode's relay_db is 0
         try:
-            if relay_db < old_relay:
-                self.relay(0)  # less analog gain first
+            if relay is not None and relay_db < old_relay:
+                relay(0)  # less analog gain first
                 self.relay_db = relay_db
             self.ic.set_gain_db(ic_left, ic_right)
             self.ic_gains = (ic_left, ic_right)
-            if relay_db > old_relay:
-                self.relay(1)
+            if relay is not None and relay_db > old_relay:
+                relay(1)
                 self.relay_db = relay_db
         finally:
             if in_step:

@@ -297,22 +297,52 @@ def oled_state(display):
     return state
 
 
-class WavWriter:
-    """16-bit stereo PCM WAV, appended across soft reboots; the header stays valid as it grows."""
+class HostFiles:
+    """Files of the host, whatever is mounted at "/": on the unix port the board's flash is
+    mounted there (a WAV reopened by name would land on the flash), so a VfsPosix of its own."""
 
-    def __init__(self, path, rate, append):
+    def __init__(self):
+        try:
+            import vfs
+
+            self.posix = vfs.VfsPosix()
+        except ImportError:  # CPython: the test suite's own runs
+            self.posix = None
+
+    def open(self, path, mode):
+        return open(path, mode) if self.posix is None else self.posix.open(path, mode)
+
+    def rename(self, old, new):
+        if self.posix is None:
+            import os
+
+            os.replace(old, new)
+        else:
+            self.posix.rename(old, new)
+
+
+class WavWriter:
+    """16-bit stereo PCM WAV, appended across soft reboots; the header stays valid as it grows.
+    With `limit` (bytes of audio), a full file becomes PATH.prev and a new one starts: the two
+    hold at least the last `limit` bytes, and tools/vboard.py joins them into PATH at the end
+    (join_wav), so a long session keeps its last minutes and the disk does not fill."""
+
+    def __init__(self, path, rate, append, limit=0):
+        self.path = path
         self.rate = rate
+        self.limit = limit
+        self.files = HostFiles()  # made before the flash is mounted at "/"
         self.file = None
         self.data_bytes = 0
         if append:
             try:
-                self.file = open(path, "r+b")
+                self.file = self.files.open(path, "r+b")
                 self.file.seek(0, 2)
                 self.data_bytes = self.file.tell() - 44
             except OSError:
                 self.file = None
         if self.file is None:
-            self.file = open(path, "wb")
+            self.file = self.files.open(path, "wb")
             self.file.write(self._header(0))
 
     def _header(self, data_bytes):
@@ -326,8 +356,18 @@ class WavWriter:
         )
 
     def write(self, data):
+        if self.limit and self.data_bytes + len(data) > self.limit:
+            self.rotate()
         self.file.write(data)
         self.data_bytes += len(data)
+
+    def rotate(self):
+        self.flush()
+        self.file.close()
+        self.files.rename(self.path, self.path + ".prev")
+        self.file = self.files.open(self.path, "wb")
+        self.data_bytes = 0
+        self.file.write(self._header(0))
 
     def flush(self):
         self.file.seek(0)
@@ -790,7 +830,10 @@ class Board:
         wav = None
         if "wav" in self.args:
             wav = WavWriter(
-                self.args["wav"], board_profile["i2s"]["rate"], self.args.get("append") == "1"
+                self.args["wav"],
+                board_profile["i2s"]["rate"],
+                self.args.get("append") == "1",
+                int(self.args.get("wavlimit", "0")),
             )
         self.audio = Audio(wav)
         self.hw.on_audio = self.audio.take

@@ -46,7 +46,7 @@ MAX_DB = 3.6  # highest verified code (62)
 def code_for_db(db):
     """The lowest verified code whose gain is at least `db` (so a digital trim, which can only
     attenuate, makes up the rest exactly); the top verified code when `db` is above it."""
-    best = None
+    best = 0  # GAIN_DB always has verified codes: this is never returned as it is
     for code in range(len(GAIN_DB)):
         gain = GAIN_DB[code]
         if gain is None:
@@ -68,7 +68,8 @@ class TPA6130A2:
         self.i2c = i2c
         self.addr = addr
         self._one = bytearray(1)
-        self.regs = {_CONTROL: 0, _VOLUME: _MUTE_L | _MUTE_R}  # shadow: power-up defaults
+        # shadow: power-up defaults (None: unknown, after a failed write)
+        self.regs: "dict[int, int | None]" = {_CONTROL: 0, _VOLUME: _MUTE_L | _MUTE_R}
         self.code = 0
         self.muted = True
         self.powered = False  # no bus traffic until enable(True)

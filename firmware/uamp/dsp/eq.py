@@ -175,7 +175,7 @@ class EqSettings:
         bands = self.bands if bands is None else bands
         enabled = self.enabled if enabled is None else enabled
         bass_db = self.bass_db if bass_db is None else bass_db
-        out = [None] * SLOTS
+        out: "list[tuple | None]" = [None] * SLOTS
         if bass_db:
             out[0] = biquad.design("lowshelf", BASS_HZ, bass_db, BASS_SLOPE_Q, self.rate)
         for i in range(BANDS):

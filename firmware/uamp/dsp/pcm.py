@@ -83,6 +83,7 @@ def parse_header(stream, rate):
     if len(head) < 12 or head[0:4] != b"RIFF" or head[8:12] != b"WAVE":
         raise ValueError("not a WAV file")
     fmt = None
+    channels = bits = 0  # set with fmt
     pos = 12
     while True:
         chunk = stream.read(8)

@@ -7,6 +7,10 @@ live as the knob turns; a part that refuses a value (ValueError) keeps its previ
 the menu shows why.
 """
 
+TYPE_CHECKING = False  # pyright reads this as True: the typing import is the checker's only
+if TYPE_CHECKING:
+    from typing import Callable
+
 
 def offers(part, *names):
     if part is None:
@@ -23,7 +27,7 @@ class Item:
     def __init__(self, label):
         self.label = label
 
-    def value(self):
+    def value(self) -> str:
         return ""
 
 
@@ -64,7 +68,16 @@ class Choice(Item):
 class Number(Item):
     editable = True
 
-    def __init__(self, label, get, set, lo, hi, step, fmt):
+    def __init__(
+        self,
+        label,
+        get,
+        set,
+        lo: "float | Callable[[], float]",
+        hi: "float | Callable[[], float]",
+        step,
+        fmt,
+    ):
         super().__init__(label)
         self.get = get
         self.set = set
@@ -75,7 +88,7 @@ class Number(Item):
 
     def value(self):
         fmt = self.fmt
-        return fmt(self.get()) if callable(fmt) else fmt % self.get()
+        return str(fmt(self.get())) if callable(fmt) else fmt % self.get()
 
     def step(self, n):
         lo, hi = (
@@ -89,7 +102,7 @@ class Number(Item):
 
 
 class Submenu(Item):
-    def __init__(self, label, items):
+    def __init__(self, label, items: "list | Callable[[], list]"):
         super().__init__(label)
         self.items = items  # a list, or a function building it when the submenu opens
 

@@ -232,6 +232,9 @@ class Panel:
 
     def _in_menu(self, now, detents, pressed):
         menu = self.menu
+        if menu is None:  # MENU mode always has one; never stuck there without it
+            self._enter(MAIN, now)
+            return
         if detents:
             menu.turn(detents)
         if pressed is not None:
@@ -376,6 +379,9 @@ class Panel:
     # --- factory reset: hold the select button at boot, then confirm ---
     def _reset_flow(self, now, detents, pressed):
         button = self.select_button
+        if button is None:  # the reset flow starts only from a select button held at boot
+            self._enter(MAIN, now)
+            return
         diff = self.clock.ticks_diff
         if self.mode == BOOT_HOLD:
             if not button.pressed:
@@ -462,6 +468,8 @@ class Panel:
         self.drawn_key = None  # redraw on wake
 
     def _display_contrast(self, level):
+        if self.display is None:
+            return
         try:
             self.display.contrast(level)
         except OSError as e:
@@ -510,8 +518,8 @@ class Panel:
 
     def _screen_key(self, now):
         mode = self.mode
-        if mode == MENU:
-            menu = self.menu
+        menu = self.menu
+        if mode == MENU and menu is not None:
             return (MENU, menu.title(), tuple(menu.rows()), menu.selected(), menu.editing)
         if mode == CONFIRM:
             return (CONFIRM, self.confirm_choice)
@@ -522,8 +530,8 @@ class Panel:
     def _render(self, now):
         p = self.painter
         mode = self.mode
-        if mode == MENU:
-            menu = self.menu
+        menu = self.menu
+        if mode == MENU and menu is not None:
             screens.menu_screen(p, menu.title(), menu.rows(), menu.selected(), menu.editing)
         elif mode == CONFIRM:
             screens.confirm_screen(

@@ -18,7 +18,7 @@ class Status:
         self.muted = False
         self.input_name = None
         self.gain_mode = None
-        self.eq_preset = None
+        self.eq_preset: "str | None" = None
         self.spl_db = None
         self.clipping = False
         self.note = None  # a short message shown for a moment (e.g. an action's error)
