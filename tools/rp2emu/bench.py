@@ -124,11 +124,13 @@ def main() -> int:
             print("   with gc.collect() in between, the issue-11 workaround)")
         print(f"  boot to 'uamp ready': {pico.now_ms:.0f} ms (emulated, from reset)")
         pico.run_ms(300)
-        heap = pico.heap()
+        # no injected gc_collect: on today's firmware it left the console hung (not understood
+        # yet), so these figures count uncollected garbage as used
+        heap = pico.heap(collect_within_ms=0)
         print(
-            f"  heap after boot (firmware running, after gc_collect): free {heap['free']} of "
+            f"  heap after boot (firmware running, not collected): free {heap['free']} of "
             f"{heap['pool_bytes']} bytes, largest free block {heap['largest_free']} bytes, "
-            f"{heap['objects']} objects" + ("" if heap["collected"] else " (NOT collected)")
+            f"{heap['objects']} objects"
         )
         pico.command("mute off")
         pico.command("vol -30")

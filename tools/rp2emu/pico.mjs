@@ -626,7 +626,7 @@ function handle(cmd) {
       const before = pico.collections;
       pico.collectWanted = true;
       const t0 = pico.cycles;
-      while (pico.collections === before && pico.cycles - t0 < ms(cmd.ms || 200)) pico.run(ms(1));
+      while (pico.collections === before && pico.cycles - t0 < ms(cmd.ms ?? 200)) pico.run(ms(1));
       pico.collectWanted = false;
       return { collected: pico.collections > before, ...pico.heapInfo(), out: pico.consoleText() };
     }
