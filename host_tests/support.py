@@ -22,3 +22,25 @@ def int16_buffer(values):
 
 def as_int16(buf):
     return array("h", bytes(buf))
+
+
+class _StreamReader:
+    """asyncio.StreamReader over a stream whose read(n) returns at once."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    async def read(self, n):
+        return self.stream.read(n)
+
+
+async def _no_sleep(ms):
+    return None
+
+
+class FakeAsyncio:
+    """The two names App._console_task takes from asyncio, so a test drives the task with
+    send(None) and no event loop."""
+
+    StreamReader = _StreamReader
+    sleep_ms = staticmethod(_no_sleep)

@@ -15,6 +15,7 @@ from fake_parts import Rig
 
 from sim.flashfs import FlashFS
 from sim.simboard import SimBoard, profile_path
+from support import FakeAsyncio
 from uamp import app as app_module
 from uamp import profile as profiles
 from uamp import settings, state
@@ -164,26 +165,9 @@ class _Stdin:
         return chunk
 
 
-class _Reader:
-    def __init__(self, stream):
-        self.stream = stream
-
-    async def read(self, n):
-        return self.stream.read(n)
-
-
-async def _sleep_ms(ms):
-    return None
-
-
-class _Asyncio:
-    StreamReader = _Reader
-    sleep_ms = staticmethod(_sleep_ms)
-
-
 def _serial(app, data):
     """The bytes through the app's own console task (the board's stdin reader)."""
-    task = app._console_task(_Asyncio, _Stdin(data))
+    task = app._console_task(FakeAsyncio, _Stdin(data))
     try:
         while True:
             task.send(None)

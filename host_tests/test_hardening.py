@@ -7,7 +7,7 @@ import json
 from sim.flashfs import FlashFS
 from sim.ringlog import PIN_HISTORY, SERIAL_LOG, RingLog
 from sim.simboard import SimBoard, profile_path
-from support import raises
+from support import FakeAsyncio, raises
 from uamp import app as app_module
 from uamp import profile as profiles
 from uamp import settings
@@ -66,25 +66,8 @@ class _BytesStdin:
         self.buffer = _Stream(chunks)
 
 
-class _Reader:
-    def __init__(self, stream):
-        self.stream = stream
-
-    async def read(self, n):
-        return self.stream.read(n)
-
-
-async def _sleep_ms(ms):
-    return None
-
-
-class _FakeAsyncio:
-    StreamReader = _Reader
-    sleep_ms = staticmethod(_sleep_ms)
-
-
 def _run_console_task(board, stdin):
-    task = board.app._console_task(_FakeAsyncio, stdin)
+    task = board.app._console_task(FakeAsyncio, stdin)
     try:
         while True:
             task.send(None)
