@@ -174,18 +174,21 @@ def above_db(x, rate, corner=4000.0):
     return 10 * math.log10(max(2 * float(np.mean(y**2)), 1e-30))
 
 
-def change_figures(o, change, buffers=40):
+def change_figures(o, change, buffers=40, relative=False):
     """(residual above 4 kHz in dBFS, largest level jump in dB from one 1 kHz period to the
     next, lowest level relative to the start in dB) while `change()` takes effect on a 1 kHz
-    tone; `o` an Offline playing a steady 1 kHz tone."""
+    tone; `o` an Offline playing a steady 1 kHz tone. relative=True: the residual in dB
+    below the tone's loudest period instead (dBc: a change that makes the tone louder makes
+    its residual louder with it)."""
     before, _ = o.run(2)
     change()
     left, _ = o.run(buffers)
     left = np.concatenate([before, left])
     periods = left[: len(left) // 48 * 48].reshape(-1, 48)  # 1 kHz at 48 kHz: one per row
     level = 10 * np.log10(np.mean(periods**2, axis=1) + 1e-30)
+    loudest = float(level.max() + 10 * math.log10(2)) if relative else 0.0  # dBFS of a sine
     return (
-        above_db(left, o.rate),
+        above_db(left, o.rate) - loudest,
         float(np.max(np.abs(np.diff(level)))),
         float(level.min() - level[0]),
     )

@@ -33,7 +33,7 @@ simenv.install()
 
 import offline  # noqa: E402
 
-from uamp.dsp import biquad, crossfeed  # noqa: E402
+from uamp.dsp import biquad, crossfeed, gain  # noqa: E402
 
 RATE = 48000
 
@@ -100,7 +100,8 @@ def title_of(args: argparse.Namespace, eng) -> str:
 
 
 def response_figure(args: argparse.Namespace):
-    """(figure, worst kernel-vs-analytic gap in dB, headroom in dB) of the engine's response."""
+    """(figure, worst kernel-vs-analytic gap in dB, largest boost in dB) of the engine's
+    response."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -115,10 +116,10 @@ def response_figure(args: argparse.Namespace):
     for coefs in eng.settings.designs():
         if coefs is not None:
             analytic += [biquad.response_db(coefs, f, eng.rate) for f in freqs]
-    pregain_db = 20 * math.log10(eng.pregain / (1 << 24))
+    boost_db = eng.eq_boost_db
     fig, ax = plt.subplots(figsize=(9, 5))
-    ax.semilogx(freqs, fixed + pregain_db, label="what the board plays (headroom included)")
-    ax.semilogx(freqs, analytic, "--", label="the ideal filter curve (before headroom)")
+    ax.semilogx(freqs, fixed, label="what the board plays (its integer filters)")
+    ax.semilogx(freqs, analytic, "--", label="the ideal filter curve")
     if eng.crossfeed:
         mix, corner = crossfeed.LEVELS[eng.crossfeed]
         k = crossfeed.lowpass_k(corner, eng.rate) / 32768
@@ -138,22 +139,22 @@ def response_figure(args: argparse.Namespace):
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     ax.set_title(
-        "%s\nheadroom %.1f dB (the level drops by the largest boost: nothing clips)"
-        % (title_of(args, eng), -pregain_db)
+        "%s\nlargest boost %+.1f dB (the limiter turns down only a signal it would clip)"
+        % (title_of(args, eng), boost_db)
     )
     worst = float(np.max(np.abs(fixed - analytic)))
-    return fig, worst, pregain_db
+    return fig, worst, boost_db
 
 
 def response(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
-    fig, worst, pregain_db = response_figure(args)
+    fig, worst, boost_db = response_figure(args)
     fig.savefig(args.output, dpi=100, bbox_inches="tight")
     plt.close(fig)
     print(
-        "wrote %s; board vs ideal curve: worst %.4f dB; headroom %.2f dB"
-        % (args.output, worst, pregain_db)
+        "wrote %s; board vs ideal curve: worst %.4f dB; largest boost %+.2f dB"
+        % (args.output, worst, boost_db)
     )
     return 0
 
@@ -256,29 +257,32 @@ def figures(_args: argparse.Namespace) -> int:
     """The figures the quality tests assert on, measured on the real engine offline."""
     from chip_rigs import digital_rig, pga2311_rig, tpa6130a2_rig
 
-    x = offline.sine(1000, 57600 / RATE, RATE, -1)
-    for bits, bass, preset in (
-        (16, 0, None),
-        (16, 3, None),
-        (16, 6, None),
-        (16, 12, None),
-        (32, 12, "warm"),
+    for level, bits, bass, preset in (
+        (-1, 16, 0, None),
+        (-1, 16, 3, None),
+        (-1, 16, 6, None),
+        (-1, 16, 12, None),
+        (-6, 16, 0, None),
+        (-6, 16, 6, None),
+        (-6, 16, 12, None),
+        (-1, 32, 12, "warm"),
     ):
-        o = offline.Offline(bits=bits, wav=offline.wav_bytes(x, x))
-        if preset:
-            o.engine.load_eq_preset(preset)
-        o.engine.set_bass(bass)
-        o.settle(80)
-        left, _ = o.run(100)
+        thd, static, limited = thd_figure(level, bits, bass, preset)
+        old = " (a fixed pre-gain of -%.1f dB, the old design: %.1f dB)" % static if static else ""
         print(
-            "THD+N 1 kHz -1 dBFS, %2d-bit output, bass %+3d dB%s: %.1f dB"
+            "THD+N 1 kHz %d dBFS, %2d-bit output, bass %+3d dB%s: %.1f dB%s%s"
             % (
+                level,
                 bits,
                 bass,
                 ", EQ '%s'" % preset if preset else "",
-                offline.thd_n_db(left, 1000, RATE),
+                thd,
+                old,
+                ", limited %d buffers" % limited if limited else "",
             )
         )
+    for line in limiter_figures():
+        print(line)
     o = offline.Offline(bits=32)
     o.settle(40)
     print(
@@ -328,6 +332,76 @@ def figures(_args: argparse.Namespace) -> int:
             % (name, count, worst, lo, hi)
         )
     return 0
+
+
+def thd_figure(level: float, bits: int, bass: float, preset: str | None):
+    """THD+N (dB) of a 1 kHz tone through the engine; with a boost also the figure of the old
+    design, which lowered the gain by the largest boost (the same gain stage at that trim):
+    (THD+N, (boost dB, THD+N then) or None, buffers the limiter turned down)."""
+    x = offline.sine(1000, 57600 / RATE, RATE, level)
+    results = []
+    for static in (False, True):
+        o = offline.Offline(bits=bits, wav=offline.wav_bytes(x, x))
+        if preset:
+            o.engine.load_eq_preset(preset)
+        o.engine.set_bass(bass)
+        boost = o.engine.eq_boost_db
+        if static:
+            if not boost:
+                break
+            trim = int((1 << 24) * 10 ** (-boost / 20))
+            o.engine.set_trim_q24(trim, trim)
+        o.settle(80)
+        left, _ = o.run(100)
+        results.append((offline.thd_n_db(left, 1000, RATE), boost, o.engine.limit_count))
+    thd, boost, limited = results[0]
+    return thd, (boost, results[1][0]) if len(results) > 1 else None, limited
+
+
+def limiter_figures() -> list[str]:
+    """What the limiter does where a boost would clip: a 30 Hz tone at -0.5 dBFS under bass
+    +12 (nearly the whole boost), and a burst of it out of silence (the look-ahead)."""
+    lines = []
+    x = offline.sine(30, 1.0, RATE, -0.5)
+    o = offline.Offline(bits=16, wav=offline.wav_bytes(x, x))
+    o.engine.set_bass(12)
+    o.settle(80)
+    left, _ = o.run(100)
+    lines.append(
+        "limiter: 30 Hz -0.5 dBFS, bass +12, 16-bit: peak %.2f dBFS, gain %.2f dB, clips %d,"
+        " THD+N %.1f dB"
+        % (
+            20 * math.log10(float(np.max(np.abs(left)))),
+            o.engine.limit_db(),
+            o.engine.clip_count,
+            offline.thd_n_db(left, 30, RATE),
+        )
+    )
+    burst = offline.sine(30, 0.5, RATE, -0.5)
+    burst = np.concatenate([np.zeros(RATE // 2), burst, np.zeros(3 * RATE)])
+    o = offline.Offline(bits=32, wav=offline.wav_bytes(burst, burst))
+    o.engine.set_bass(12)
+    o.settle(40)  # faded in, in the file's first half second of silence
+    out, gains = [], []
+    for _ in range(int(3.5 * RATE) // 256):
+        out.append(o.run(1)[0])
+        gains.append(o.engine.limiter[2])
+    left = np.concatenate(out)
+    loud = [k for k, buf in enumerate(out) if np.max(np.abs(buf)) > 0.01]
+    limited = [k for k, g in enumerate(gains) if g < 1 << 24]
+    lines.append(
+        "limiter: 30 Hz burst out of silence, bass +12, 32-bit: peak %.3f dBFS, clips %d,"
+        " gain %.1f dB; unity again %.2f s after it (hold %.1f s + release %g dB/s)"
+        % (
+            20 * math.log10(float(np.max(np.abs(left)))),
+            o.engine.clip_count,
+            20 * math.log10(min(gains) / (1 << 24)),
+            (limited[-1] + 1 - loud[-1]) * 256 / RATE,
+            gain.HOLD_S,
+            gain.RELEASE_DB_PER_S,
+        )
+    )
+    return lines
 
 
 class _NoPort:

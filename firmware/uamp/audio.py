@@ -9,10 +9,14 @@ Every change is click-free: gains ramp per sample (GAIN_STEP per buffer at most)
 fades its mix, an input switch fades out, swaps and fades in, and an EQ change crossfades each
 changed section: the old and the new filter run side by side on the same input for
 EQ_RAMP_BUFFERS buffers and their outputs are mixed per sample, one section at a time (so the
-RP2040 runs at most one extra section: bounded cost), while the pre-gain follows the mix
-(harmonic interpolation: the mixed response never exceeds full scale and a tone at the
-boosted frequency keeps its level). Settings are validated first and published to the callback
-in one reference assignment, so a bad value changes nothing.
+RP2040 runs at most one extra section: bounded cost). Settings are validated first and
+published to the callback in one reference assignment, so a bad value changes nothing.
+
+Headroom follows the signal (docs/sound-path.md): no fixed pre-gain takes an EQ boost back.
+The block after crossfeed waits one buffer in a delay line while its peak is measured, so the
+gain ramp of the block before it already ends at a gain under which that peak stays below full
+scale (look-ahead limiter: nothing clips, nothing jumps); the gain holds, then returns slowly
+(gain.limit_step). A signal that does not reach full scale is never turned down.
 
 On RP2040 the biquad, gain, crossfeed, EQ crossfade and 16-bit output stages run as
 hand-written Thumb (uamp/dsp/biquad_m0.py, stages_m0.py): same integer math, about 4x fewer
@@ -24,7 +28,15 @@ import math
 from array import array
 
 from uamp.dsp import biquad, biquad_m0, crossfeed, eq, output, stages_m0, tone
-from uamp.dsp.gain import GAIN_ONE, UNITY, crossfade, gain_ramp, mul_q24
+from uamp.dsp.gain import (
+    GAIN_ONE,
+    UNITY,
+    crossfade,
+    delay_peak,
+    gain_ramp,
+    limit_step,
+    limiter_state,
+)
 from uamp.dsp.pcm import I2SInput, WavSource
 
 # Split the EQ over both RP2040 cores (biquad_m0.TwoCores): models at 899 instead of 1559
@@ -107,7 +119,7 @@ class AudioEngine:
         self._ghost = bytearray([GHOST])
         self._mix = array("i", [0, 0])  # [t (Q24), step per frame]
         # where the mix is at the end of each buffer: an S curve (raised cosine), so the mix
-        # and the pre-gain start and end without a kink
+        # starts and ends without a kink
         self._mix_curve = array("i", bytes(4 * (EQ_RAMP_BUFFERS + 1)))
         for k in range(EQ_RAMP_BUFFERS + 1):
             c = math.cos(math.pi * k / EQ_RAMP_BUFFERS)
@@ -116,9 +128,8 @@ class AudioEngine:
         self._step_left = 0
         self._step_old = False  # the slot runs its old filter (it was active)
         self._step_new = False  # the new filter is not the identity
-        self._step_at = -1  # index of the step in the plan's pre-gain schedule
-        # (target coefficients, slot order, pre-gain schedule, final pre-gain) from the
-        # control side; the callback works through it one section at a time
+        # (target coefficients, slots that change in order) from the control side; the
+        # callback works through it one section at a time
         self._plan: "tuple | None" = None
         self._plan_at = 0
         self._eq_pending = None
@@ -141,23 +152,18 @@ class AudioEngine:
         self.crossfeed = 0
         self.xf = array("i", [0, 0, crossfeed.lowpass_k(700, rate), 0, 0, 0])  # +1: Thumb scratch
         self._xf_target = 0
-        # gain: trim (Q15 per channel, the volume controller's) times the fade, ramped by at
-        # most GAIN_STEP a buffer (_level), times the EQ pre-gain (Q24; _pregain_now follows
-        # an EQ change's schedule in the callback, `pregain` is where it ends)
+        # gain: trim (Q24 per channel, the volume controller's) times the fade, ramped by at
+        # most GAIN_STEP a buffer (_level), never above the limiter's gain (limiter[2])
         self.trim = (GAIN_ONE, GAIN_ONE)  # Q24
         self.fade = 0  # starts silent
-        self.pregain = GAIN_ONE
-        self._pregain_now = GAIN_ONE
         self._level_target = (0, 0)
         self._level = array("i", [0, 0])
-        self._level_start = array("i", [0, 0])
-        # the pre-gain at the end of each eighth of the buffer (the gain runs in pieces while
-        # it moves: _run_gain), and those pieces as views (made once: a slice would allocate)
-        parts = 8 if frames % 8 == 0 else 1
-        self._pregain_q = array("i", [GAIN_ONE] * parts)
-        n = 2 * frames // parts
-        self._parts = tuple(memoryview(self.work)[q * n : (q + 1) * n] for q in range(parts))
         self._gain_target = (0, 0)
+        # headroom: the one-buffer delay line (2 KiB at 256 frames) and the limiter's state
+        # (gain.limiter_state); eq_boost_db is the EQ's largest boost, for information only
+        self._delay = array("i", bytes(8 * frames))
+        self.limiter = limiter_state(rate, frames)
+        self.eq_boost_db = 0.0
         self.gain_state = array("i", [0, 0, 0, 0])
         self.out_state = array("i", [1, 0, 0, 0, 0, 1 if bits == 16 else 0])
         self.out_state.extend(array("i", stages_m0.OUT_CONSTANTS))  # for the Thumb kernel
@@ -168,7 +174,7 @@ class AudioEngine:
 
     def _thumb_stages(self):
         """On RP2040, hand-written Thumb gain, crossfeed and 16-bit output (stages_m0.py)."""
-        self._gain_m0 = self._int16_m0 = self._xf_m0 = self._cf_m0 = None
+        self._gain_m0 = self._int16_m0 = self._xf_m0 = self._cf_m0 = self._dp_m0 = None
         kernels = stages_m0.load()
         if kernels is None:
             return
@@ -178,6 +184,9 @@ class AudioEngine:
         self._int16_m0 = kernels["to_int16_m0"]
         self._xf_m0 = kernels["crossfeed_m0"]
         self._cf_m0 = kernels["crossfade_m0"]
+        self._dp_m0 = kernels["delay_peak_m0"]
+        self._delay_addr = uctypes.addressof(self._delay)
+        self._limiter_addr = uctypes.addressof(self.limiter)
         self._xbuf_addr = uctypes.addressof(self._xbuf)
         self._mix_addr = uctypes.addressof(self._mix)
         self._xf_addr = uctypes.addressof(self.xf)
@@ -204,7 +213,7 @@ class AudioEngine:
         settings = eq.EqSettings(rate)
         settings.bands, settings.enabled = old.bands, old.enabled
         settings.bass_db, settings.preset = old.bass_db, old.preset
-        coefs, pregain = settings.compile(settings.designs())
+        coefs, boost_db = settings.compile(settings.designs())
         step = tone.phase_step(self.tone_hz, rate)
         start_hz, end_hz, seconds = self.sweep
         tone.phase_step(end_hz, rate)  # the sweep must still fit under the new Nyquist
@@ -228,8 +237,11 @@ class AudioEngine:
             if not _identity_at(coefs, slot * 5):
                 self.order[self.active] = slot
                 self.active += 1
-        self.pregain = self._pregain_now = pregain
-        self._update_gain_target()
+        self.eq_boost_db = boost_db
+        fresh = limiter_state(rate, self.frames)  # in place: the Thumb kernel has its address
+        for i in range(len(fresh)):
+            self.limiter[i] = fresh[i]
+        tone.fill_zero(self._delay, 2 * self.frames)
         self.i2s = i2s
         self.start()
 
@@ -271,12 +283,11 @@ class AudioEngine:
         return worst
 
     def _update_gain_target(self):
-        # fade (Q15) * trim (Q24) >> 15 = Q24 (main loop: big ints are fine), times the pre-gain
-        # as the callback does it (mul_q24), so the ramp lands exactly on _gain_target
+        # fade (Q15) * trim (Q24) >> 15 = Q24 (main loop: big ints are fine); the limiter only
+        # ever lowers it
         left, right = self.trim
         self._level_target = ((left * self.fade) >> 15, (right * self.fade) >> 15)
-        left, right = self._level_target
-        self._gain_target = (mul_q24(left, self.pregain), mul_q24(right, self.pregain))
+        self._gain_target = self._level_target
 
     def select_input(self, name):
         if name not in self.inputs:
@@ -359,7 +370,7 @@ class AudioEngine:
         if bands is not None:
             s.bands = bands
         try:
-            coefs, pregain = s.compile(designs)
+            coefs, boost_db = s.compile(designs)
         except ValueError:
             s.bands = old
             raise
@@ -367,43 +378,14 @@ class AudioEngine:
             s.enabled = enabled
         if bass_db is not None:
             s.bass_db = bass_db
-        plan = self._make_plan(old_coefs, coefs, self.pregain, pregain, designs)
-        self.pregain = pregain
-        self._update_gain_target()
-        self._eq_pending = plan  # one assignment: the callback sees all or nothing
+        self.eq_boost_db = boost_db
+        steps = bytes(slot for slot in range(eq.SLOTS) if not _same_slot(old_coefs, coefs, slot))
+        self._eq_pending = (coefs, steps)  # one assignment: the callback sees all or nothing
 
     def _planned_coefs(self):
         """The coefficients the EQ is heading for (the last plan's target)."""
         plan = self._eq_pending or self._plan
         return array("i", plan[0] if plan is not None else self.coef_target)
-
-    def _make_plan(self, old, new, old_pregain, pregain, designs):
-        """Which slots change, in order, and the pre-gain for every buffer of their crossfades:
-        after k slots have changed the pre-gain is that of the intermediate settings, and
-        within a crossfade it moves harmonically (1 / p = (1 - t) / p_a + t / p_b), so the
-        mixed response (1 - t) H_a + t H_b, whose peak is at most (1 - t) / p_a + t / p_b,
-        never clips, and a level that both ends agree on stays put."""
-        steps = [s for s in range(eq.SLOTS) if not _same_slot(old, new, s)]
-        parts = len(self._pregain_q)
-        schedule = array("i", bytes(4 * EQ_RAMP_BUFFERS * parts * len(steps)))
-        mixed = array("i", old)
-        at = old_pregain
-        for j, slot in enumerate(steps):
-            for i in range(slot * 5, slot * 5 + 5):
-                mixed[i] = new[i]
-            if j == len(steps) - 1:
-                end = pregain
-            else:
-                live = [not _identity_at(mixed, s * 5) for s in range(eq.SLOTS)]
-                end = self.settings.pregain(mixed, live)
-            curve = self._mix_curve
-            for k in range(EQ_RAMP_BUFFERS * parts):
-                # the mix is straight within a buffer: where it is at the end of piece k
-                b, q = k // parts, k % parts + 1
-                t = (curve[b] + (curve[b + 1] - curve[b]) * q / parts) / GAIN_ONE
-                schedule[j * EQ_RAMP_BUFFERS * parts + k] = int(1 / ((1 - t) / at + t / end))
-            at = end
-        return (new, bytes(steps), schedule, pregain)
 
     def set_crossfeed(self, level):
         if type(level) is not int or not 0 <= level < len(crossfeed.LEVELS):
@@ -417,6 +399,18 @@ class AudioEngine:
     @property
     def clip_count(self):
         return self.out_state[2]
+
+    @property
+    def limit_count(self):
+        """Buffers in which the limiter held the gain below the volume's: a boost (or a loud
+        input) that would have clipped, turned down instead."""
+        return self.limiter[4]
+
+    def limit_db(self):
+        """How far (dB, 0 or less) the limiter holds the gain below the volume's now."""
+        lim = self.limiter[2]
+        level = max(self._level[0], self._level[1])
+        return 20 * math.log10(lim / level) if 0 < lim < level else 0.0
 
     def peak_levels(self):
         """(left, right) peaks 0..32767 since the last call, for meters."""
@@ -456,6 +450,12 @@ class AudioEngine:
         self._run_source(work, frames)
         self._run_eq(work, frames)
         self._run_crossfeed(work, frames)
+        # the block just made goes into the delay line, the one before it comes out to play
+        if self._dp_m0 is None:
+            delay_peak(work, self._delay, 2 * frames, self.limiter)
+        else:
+            self._dp_m0(self._work_addr, self._delay_addr, 2 * frames, self._limiter_addr)
+        limit_step(self.limiter)
         start_left = gs[0]
         start_right = gs[1]
         self._run_gain(work, frames)
@@ -509,6 +509,8 @@ class AudioEngine:
         tone.fill_zero(self.eq_state, len(self.eq_state))
         tone.fill_zero(self._tail, 4)
         self.xf[0] = self.xf[1] = 0
+        tone.fill_zero(self._delay, 2 * self.frames)  # the old source's last block
+        self.limiter[1] = GAIN_ONE  # its peak: none
 
     def _run_eq(self, work, frames):
         pending = self._eq_pending
@@ -516,13 +518,9 @@ class AudioEngine:
             self._eq_pending = None
             self._plan = pending
             self._plan_at = 0
-            self._step_at = -1  # a crossfade under way ends at the pre-gain it has
             biquad.coef_copy(self.coef_target, pending[0], NCOEF)
         if self._step_slot < 0 and self._plan is not None:
             self._next_step()
-        pq = self._pregain_q
-        for q in range(len(pq)):
-            pq[q] = self._pregain_now  # a crossfade (_run_step) moves it along its schedule
         if self._step_slot >= 0:
             self._run_step(work, frames)
         elif self.active:
@@ -551,23 +549,22 @@ class AudioEngine:
     def _next_step(self):
         """Start the crossfade of the next slot whose coefficients differ from the target
         (the plan's order first, then any left over from a plan replaced half-way); none
-        left: the plan is done and the pre-gain is its final one."""
+        left: the plan is done."""
         plan = self._plan
         if plan is None:
             return
-        target, steps, _schedule, final = plan
+        steps = plan[1]
         while self._plan_at < len(steps):
             slot = steps[self._plan_at]
             self._plan_at += 1
             if self._differs(slot):
-                self._start_step(slot, self._plan_at - 1)
+                self._start_step(slot)
                 return
         for slot in range(eq.SLOTS):
             if self._differs(slot):
-                self._start_step(slot, -1)
+                self._start_step(slot)
                 return
         self._plan = None
-        self._pregain_now = final
 
     def _differs(self, slot):
         c = slot * 5
@@ -576,7 +573,7 @@ class AudioEngine:
                 return True
         return False
 
-    def _start_step(self, slot, at):
+    def _start_step(self, slot):
         coefs = self.coefs
         g = GHOST * 5
         c = slot * 5
@@ -614,7 +611,6 @@ class AudioEngine:
         self._step_slot = slot
         self._step_old = position >= 0
         self._step_new = not _identity_at(coefs, g)
-        self._step_at = at
         self._step_left = EQ_RAMP_BUFFERS
         self._mix[0] = 0
 
@@ -658,13 +654,6 @@ class AudioEngine:
         else:
             self._cf_m0(self._work_addr, self._xbuf_addr, frames, self._mix_addr)
         self._cascade(wa, work, frames, self._post, self._n_post)
-        plan = self._plan
-        if self._step_at >= 0 and plan is not None:
-            parts = len(self._pregain_q)
-            at = (self._step_at * EQ_RAMP_BUFFERS + EQ_RAMP_BUFFERS - 1 - left) * parts
-            for q in range(parts):
-                self._pregain_q[q] = plan[2][at + q]
-            self._pregain_now = self._pregain_q[parts - 1]
         self._step_left = left
         if left == 0:
             self._finish_step()
@@ -709,33 +698,26 @@ class AudioEngine:
         gs = self.gain_state
         level = self._level
         wanted = (0, 0) if self._switch_to >= 0 else self._level_target
-        starts = self._level_start
         for ch in range(2):
-            g = starts[ch] = level[ch]
+            g = level[ch]
             target = wanted[ch]
             level[ch] = min(target, g + GAIN_STEP) if g < target else max(target, g - GAIN_STEP)
-        pq = self._pregain_q
-        last = len(pq) - 1
-        if gs[0] == gs[1] == GAIN_ONE and pq[0] == pq[last] == GAIN_ONE:
+        lim = self.limiter[2]
+        if lim < level[0] or lim < level[1]:
+            self.limiter[4] += 1  # a buffer the limiter turned down: counted for `status`
+        if gs[0] == gs[1] == GAIN_ONE and lim == GAIN_ONE:
             if level[0] == level[1] == GAIN_ONE and wanted[0] == wanted[1] == GAIN_ONE:
                 return  # unity: the multiply would be exact anyway
-        # While the pre-gain follows an EQ crossfade's (curved) schedule, in pieces: straight
-        # lines a buffer long would ripple the level at the boosted frequency by 0.02 dB.
-        parts = 1 if pq[0] == pq[last] else len(pq)
-        n = frames // parts
-        for q in range(parts):
-            p = pq[q if parts > 1 else last]
-            for ch in range(2):
-                g = gs[ch]
-                end = mul_q24(starts[ch] + (level[ch] - starts[ch]) * (q + 1) // parts, p)
-                gs[2 + ch] = (end - g) // n
-                gs[ch] = end - gs[2 + ch] * n  # the ramp lands exactly on `end`
-            if self._gain_m0 is None:
-                gain_ramp(work if parts == 1 else self._parts[q], n, gs)
-            else:
-                address = self._work_addr + 8 * n * q
-                self._gain_m0(address, n, self._gain_addr)
-                self._gain_m0(address + 4, n, self._gain_addr + 4)
+        for ch in range(2):
+            g = gs[ch]
+            end = level[ch] if level[ch] < lim else lim
+            gs[2 + ch] = (end - g) // frames
+            gs[ch] = end - gs[2 + ch] * frames  # the ramp lands exactly on `end`
+        if self._gain_m0 is None:
+            gain_ramp(work, frames, gs)
+        else:
+            self._gain_m0(self._work_addr, frames, self._gain_addr)
+            self._gain_m0(self._work_addr + 4, frames, self._gain_addr + 4)
 
 
 def _check_rate(rate):

@@ -1,9 +1,9 @@
-"""EQ settings: a bass shelf plus a parametric EQ, validated, with presets and auto headroom.
+"""EQ settings: a bass shelf plus a parametric EQ, validated, with presets.
 
 Slot 0 of the biquad cascade is the bass low shelf, slots 1..BANDS the EQ bands. `compile`
-turns the settings into the kernel's integer coefficients and the pre-gain (minus the largest
-boost of the whole response, so a boosted EQ never clips a full-scale input). Any bad value
-raises ValueError before anything is changed.
+turns the settings into the kernel's integer coefficients and the largest boost of the whole
+response (dB: what a full-scale sine could gain; the engine's limiter, not a fixed pre-gain,
+keeps a boost from clipping). Any bad value raises ValueError before anything is changed.
 """
 
 import math
@@ -157,11 +157,6 @@ def fit(design, freq, q, rate, out, offset=0):
     return best
 
 
-def pregain_q24(peak):
-    """Q24 pre-gain that takes back a boost of `peak` dB (unity for a cut)."""
-    return min(1 << 24, int((1 << 24) * 10 ** (-max(0.0, peak) / 20)))
-
-
 class EqSettings:
     def __init__(self, rate):
         self.rate = rate
@@ -185,7 +180,8 @@ class EqSettings:
         return out
 
     def compile(self, designs):
-        """Integer coefficients for every slot (array('i'), 5 per slot) and the Q24 pre-gain."""
+        """Integer coefficients for every slot (array('i'), 5 per slot) and the largest boost
+        (dB, 0.0 for an EQ that only cuts)."""
         coefs = array("i", bytes(4 * 5 * SLOTS))
         off = 0.0
         for slot in range(SLOTS):
@@ -201,13 +197,14 @@ class EqSettings:
                 "together these bands would be up to %.2f dB off the exact response (at most"
                 " %.2f); lower a Q or raise a frequency" % (off, TOTAL_TOLERANCE_DB)
             )
-        return coefs, self.pregain(coefs, designs)
+        return coefs, self.boost_db(coefs, designs)
 
-    def pregain(self, coefs, designs):
-        """Q24 pre-gain for the integer coefficients `coefs` (the slots `designs` uses)."""
+    def boost_db(self, coefs, designs):
+        """The largest boost (dB, at least 0) of the integer coefficients `coefs` (the slots
+        `designs` uses)."""
         sections = [biquad.unquantize(coefs, s * 5) for s in range(SLOTS) if designs[s]]
         centres = [b[1] for b in self.bands] + [BASS_HZ]
-        return pregain_q24(peak_db(sections, self.rate, centres))
+        return max(0.0, peak_db(sections, self.rate, centres))
 
     @staticmethod
     def check_band(kind, freq_hz, gain_db, q, rate):

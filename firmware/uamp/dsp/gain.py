@@ -5,6 +5,8 @@ result never clips. The product x * gain stays within +-2**30, safe in a 32-bit 
 Rounding: add half an LSB, then shift right (floor), identical in both twins.
 """
 
+from array import array
+
 import micropython
 
 UNITY = 32768
@@ -111,3 +113,88 @@ def crossfade_reference(buf, other, frames, state):
             d = other[j] - a
             buf[j] = a + (d >> 15) * tq + (((d & 0x7FFF) * tq + 0x4000) >> 15)
     state[0] = t
+
+
+# --- look-ahead for the limiter: a one-buffer delay line and the peak of what enters it ---
+# Swaps buf[i] and delay[i] (count int32 words), so buf then holds the block that entered the
+# delay one buffer ago, and delay the one just made; state[0] = the largest |sample| of the new
+# block (samples wrapped to 30 bits as in every kernel here: at most 2**29). The engine's gain
+# stage then knows the next block's peak before it plays the current one.
+
+
+@micropython.viper
+def delay_peak(buf: ptr32, delay: ptr32, count: int, state: ptr32):
+    peak = 0
+    for i in range(count):
+        x = ((buf[i] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+        buf[i] = delay[i]
+        delay[i] = x
+        if x < 0:
+            x = -x
+        if x > peak:
+            peak = x
+    state[0] = peak
+
+
+def delay_peak_reference(buf, delay, count, state):
+    peak = 0
+    for i in range(count):
+        x = ((buf[i] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+        buf[i] = delay[i]
+        delay[i] = x
+        peak = max(peak, abs(x))
+    state[0] = peak
+
+
+# Largest output sample the limiter lets through (Q23): 16-bit words round to nearest and add
+# up to +-255 of dither (output.py), so anything up to 2**23 - 384 never clamps; the gain's own
+# rounding adds at most 1. 4 units of 16-bit LSB below full scale: -0.001 dB.
+LIMIT_CEILING = (1 << 23) - 1024
+
+
+def limit_gain(peak):
+    """The largest Q24 gain (at most GAIN_ONE) that keeps a sample of magnitude `peak` (Q23,
+    0..2**29) at or under LIMIT_CEILING; rounded down, with small ints only (the callback calls
+    it): peak is divided by 2**12 rounded up, the quotient scaled by 2**6 twice (0.004 dB)."""
+    if peak <= LIMIT_CEILING:
+        return GAIN_ONE
+    return min(GAIN_ONE, ((LIMIT_CEILING << 6) // ((peak >> 12) + 1)) << 6)
+
+
+# --- the limiter: the gain cap, per buffer, from the peaks of the block playing and the next ---
+# state: [peak of the block entering the delay (delay_peak), cap of the block leaving it (Q24),
+# gain cap now (Q24), hold buffers left, buffers limited (the engine counts), release step
+# (Q24 fraction of the cap per buffer), hold (buffers)]
+HOLD_S = 0.5  # the cap holds this long after the last peak that needed it (a 2 Hz envelope)
+RELEASE_DB_PER_S = 6.0  # then it rises this fast: 12 dB back in 2 s
+
+
+def limiter_state(rate, frames):
+    per_buffer = frames / rate
+    release = int(GAIN_ONE * (10 ** (RELEASE_DB_PER_S * per_buffer / 20) - 1))
+    hold = int(HOLD_S / per_buffer + 0.5)
+    return array("i", [0, GAIN_ONE, GAIN_ONE, 0, 0, release, hold])
+
+
+def limit_step(state):
+    """The gain cap for the buffer about to play, into state[2]: at most the gain that keeps
+    this block and the next under full scale (the ramp ends there, so it is safe at both
+    ends and, being a straight line, everywhere between), held while peaks keep needing it,
+    then released by state[5] a buffer. Small ints only: called from the audio callback."""
+    cap_next = limit_gain(state[0])
+    cap = state[1]
+    if cap_next < cap:
+        cap = cap_next
+    state[1] = cap_next
+    lim = state[2]
+    if cap <= lim:
+        if cap < GAIN_ONE:
+            state[3] = state[6]  # needed now: hold
+        lim = cap
+    elif state[3] > 0:
+        state[3] -= 1
+    else:
+        lim += mul_q24(lim, state[5])
+        if lim > cap:
+            lim = cap
+    state[2] = lim

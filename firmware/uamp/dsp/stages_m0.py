@@ -1,7 +1,7 @@
 """Gain ramp, crossfeed and 16-bit dithered output in hand-written Thumb for RP2040 (Cortex-M0+).
 
-The same integer math as `gain_ramp` (uamp/dsp/gain.py), `crossfeed_run` (crossfeed.py) and
-`to_int16` (output.py); host_tests/test_kernels_emu.py runs them on the armv6m emulator
+The same integer math as `gain_ramp` and `delay_peak` (uamp/dsp/gain.py), `crossfeed_run`
+(crossfeed.py) and `to_int16` (output.py); host_tests/test_kernels_emu.py runs them on the armv6m emulator
 against the plain-Python twins. Like biquad_m0.py, the source is a string compiled on an ARM
 board by `load()`; elsewhere the engine runs the viper kernels. r12 (a scratch register in the
 ARM calling convention) holds the loop's end address or a spilled sample.
@@ -14,6 +14,8 @@ crossfade_m0(r0 = work address, r1 = address of the other buffer, r2 = frames, r
 the mix state [t, dt]): `gain.crossfade`.
 to_int16_m0(r0 = output address, r1 = work address, r2 = frames, r3 = output state address):
 state words 0-5 as for to_int16, then the constants 214013, 2531011, 32767, -32768.
+delay_peak_m0(r0 = work address, r1 = delay line address, r2 = words, r3 = address of the
+limiter state): `gain.delay_peak`.
 """
 
 OUT_CONSTANTS = (214013, 2531011, 32767, -32768)  # LCG a, c; int16 limits (state words 6-9)
@@ -295,6 +297,35 @@ def to_int16_m0(r0, r1, r2, r3):
     label(done)
     str(r4, [r3, 0])
     str(r5, [r3, 4])
+
+
+@micropython.asm_thumb
+def delay_peak_m0(r0, r1, r2, r3):
+    lsl(r2, r2, 2)
+    add(r2, r2, r0)
+    mov(r12, r2)
+    mov(r7, 0)
+    label(loop)
+    ldr(r4, [r0, 0])
+    ldr(r5, [r1, 0])
+    str(r5, [r0, 0])
+    # wrap to 30 bits, as ((x + 2**29) & (2**30 - 1)) - 2**29
+    lsl(r4, r4, 2)
+    asr(r4, r4, 2)
+    str(r4, [r1, 0])
+    asr(r6, r4, 31)
+    eor(r4, r6)
+    sub(r4, r4, r6)
+    cmp(r4, r7)
+    ble(lower)
+    mov(r7, r4)
+    label(lower)
+    add(r0, 4)
+    add(r1, 4)
+    mov(r2, r12)
+    cmp(r0, r2)
+    blt(loop)
+    str(r7, [r3, 0])
 """
 
 
