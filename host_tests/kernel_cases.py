@@ -93,3 +93,14 @@ def crossfade_case(frames=97, start=0, end=gain_mod.GAIN_ONE):
     other = array("i", [-v for v in stereo_signal(frames, 17, (1 << 26) - 1)])
     d = (end - start) // frames
     return [buf, other, frames, array("i", [end - d * frames, d])]
+
+
+def delay_peak_case(frames=97, seed=19):
+    """A loud block (up to 2**29, the bound of the 30-bit wrap, and values beyond it) swapped
+    with the delay line's block."""
+    buf = stereo_signal(frames, seed, 1 << 29)
+    buf[5] = (1 << 29) - 1
+    buf[7] = -(1 << 29)
+    buf[9] = (1 << 29) + 12345  # beyond: wrapped, as every kernel reads it
+    delay = stereo_signal(frames, seed + 1, 1 << 23)
+    return [buf, delay, 2 * frames, array("i", [0, 1, 2, 3, 4, 5, 6, 7])]

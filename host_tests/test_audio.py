@@ -66,8 +66,9 @@ def test_32bit_output_allocates_nothing_and_plays_24_bits():
     board.app.engine.set_bass(6)
     _run_locked(board, 300)
     left = board.samples(0)[-4800:]
-    # the -6 dBFS tone, bass shelf far below it, pre-gain -6 dB: about -12 dBFS, 24-bit words
-    assert 0.24 * 2**31 < peak(left) < 0.26 * 2**31
+    # the -6 dBFS tone, bass shelf far below it: still -6 dBFS (no fixed pre-gain takes the
+    # boost back: it was -12 dBFS), 24-bit words
+    assert 0.49 * 2**31 < peak(left) < 0.52 * 2**31
     # Q23 << 8, and +-1 by frame while unmuted (never exact zero: output.py)
     assert all(s & 0xFF in (0x01, 0xFF) for s in left)
     assert len(set(s >> 8 & 0xFF for s in left)) > 200  # and the bits below 16 are in use
@@ -137,10 +138,12 @@ def test_eq_boost_gets_headroom_and_does_not_clip():
     engine.set_bass(12)
     board.i2s.clear_capture()
     board.run_ms(400)
-    assert engine.pregain < (1 << 24) // 3  # about -12 dB of pre-gain
-    assert engine.clip_count == 0
+    assert engine.limit_db() < -10  # the limiter took most of the boost back
+    assert engine.clip_count == 0 and engine.limit_count > 0
     left = board.samples(0)[-4800:]
-    assert 27000 < peak(left) < 32767  # the boost is there, the pre-gain took it back
+    assert 32500 < peak(left) < 32767  # the boost is there, up to full scale and no further
+    status = board.send("status\r")
+    assert "clips 0  limited %d (now -1" % engine.limit_count in status, status
 
 
 def test_select_input_fades_out_and_in():

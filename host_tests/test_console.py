@@ -16,6 +16,8 @@ STATUS_FIELDS = [
     "gain",
     "headphone",
     "input",
+    "limit_count",
+    "limit_db",
     "mute",
     "rate",
     "spl_db",

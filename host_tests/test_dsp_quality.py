@@ -32,12 +32,110 @@ def _tone_engine(bits, level_db=-1.0, freq=1000, seconds=1.2):
 
 def test_thd_n_16bit_output_with_bass_boost():
     o = _tone_engine(16)
-    o.engine.set_bass(3)  # pre-gain -3 dB: the tone leaves at -4 dBFS over TPDF dither
+    o.engine.set_bass(3)  # the 1 kHz tone keeps its -1 dBFS over the TPDF dither
     o.settle(60)
     left, right = o.run(100)
     assert thd_n_db(left, 1000, RATE) <= -90
     assert thd_n_db(right, 1000, RATE) <= -90
     assert o.engine.clip_count == 0
+
+
+def test_thd_n_16bit_with_bass_6_and_12_is_that_of_no_boost():
+    """A bass boost far below the tone costs it nothing: the old fixed pre-gain (minus the
+    largest boost) sank a 1 kHz tone by 6 or 12 dB into the 16-bit dither, -87 / -81 dB."""
+    flat = {}
+    for level in (-1.0, -6.0):
+        for bass in (0, 6, 12):
+            o = _tone_engine(16, level_db=level)
+            o.engine.set_bass(bass)
+            o.settle(80)
+            left, _ = o.run(100)
+            thd = thd_n_db(left, 1000, RATE)
+            flat.setdefault(level, thd)
+            assert thd <= flat[level] + 0.5, (level, bass, thd)
+            if level == -1.0:
+                assert thd <= -90, (bass, thd)
+            assert o.engine.clip_count == 0 and o.engine.limit_count == 0
+
+
+def _steady_db(x):
+    return 20 * math.log10(float(np.max(np.abs(x))))
+
+
+def test_limiter_never_clips_a_boost_and_turns_down_only_what_needs_it():
+    """Hot inputs under bass +12 and a +12 dB band: a 30 Hz tone at -0.5 dBFS, a burst of it
+    out of silence (look-ahead: down before the burst arrives), full-scale white noise and a
+    full-scale square (overshoot beyond the magnitude response's peak). Nothing clips, the
+    peaks reach full scale (the limiter takes only what is needed), at 16 and 32 bits."""
+    rng = np.random.default_rng(5)
+    burst = np.concatenate([np.zeros(RATE // 4), sine(30, 0.25, RATE, -0.5), np.zeros(RATE // 4)])
+    square = np.where(np.arange(RATE) % 480 < 240, 0.999, -0.999)
+    inputs = (
+        ("30 Hz", sine(30, 1.0, RATE, -0.5)),
+        ("burst", burst),
+        ("noise", rng.uniform(-1, 1, RATE)),
+        ("square", square),
+    )
+    for bits in (16, 32):
+        for name, x in inputs:
+            o = Offline(bits=bits, wav=wav_bytes(x, x[::-1]))
+            o.engine.set_bass(12)
+            o.engine.set_eq_band(1, "peak", 60, 12.0, 1.0)
+            o.settle(60)
+            left, right = o.run(200)
+            assert o.engine.clip_count == 0, (bits, name)
+            assert o.engine.limit_count > 0, (bits, name)
+            loudest = max(_steady_db(left), _steady_db(right))
+            assert -0.3 < loudest <= 0, (bits, name, loudest)
+
+
+def test_limited_low_tone_is_clean_and_its_gain_steady():
+    """A limited 20 Hz tone (peaks every 25 ms, 5 buffers apart) keeps the gain where it is:
+    the hold spans the gaps, so the gain does not ride the waveform."""
+    x = sine(20, 1.2, RATE, -1.0)  # loops seamlessly: whole buffers and periods
+    o = Offline(bits=16, wav=wav_bytes(x, x))
+    o.engine.set_bass(12)
+    o.settle(120)
+    gains = []
+    out = []
+    for _ in range(150):
+        out.append(o.run(1)[0])
+        gains.append(o.engine.limiter[2])
+    assert len(set(gains)) == 1 and o.engine.limit_db() < -8
+    assert thd_n_db(np.concatenate(out), 20, RATE) <= -85
+    assert o.engine.clip_count == 0
+
+
+def test_level_follows_the_volume_smoothly_with_a_boost():
+    """Bass +12 and a hot 30 Hz tone while the trim goes up 0.5 dB at a time from -24 dB: the
+    level follows the trim exactly (the boost kept) until it reaches full scale, then stays
+    there; it never falls, never jumps more than one step, never clips. The old engine took
+    the 12 dB off at every volume."""
+    x = sine(30, 1.0, RATE, -3.0)
+    o = Offline(bits=32, wav=wav_bytes(x, x))
+    eng = o.engine
+    eng.set_bass(12)
+    o.settle(40)  # the shelf's crossfade done
+    boost = 20 * math.log10(offline_gain_at(eng, 30))
+    assert boost > 11
+    levels = []
+    for half_db in range(-48, 1):
+        trim = int((1 << 24) * 10 ** (half_db / 40))
+        eng.set_trim_q24(trim, trim)
+        o.settle(40)
+        left, _ = o.run(20)
+        levels.append(_steady_db(left))
+        if -3.0 + boost + half_db / 2 < -0.5:  # under full scale: the boost is all there
+            assert abs(levels[-1] - (-3.0 + boost + half_db / 2)) < 0.05, half_db
+    steps = np.diff(levels)
+    assert np.all(steps > -0.01) and np.all(steps < 0.51)
+    assert max(levels) <= 0 and eng.clip_count == 0
+
+
+def offline_gain_at(eng, freq):
+    from offline import cascade_response_db
+
+    return 10 ** (float(cascade_response_db(eng, np.array([float(freq)]))[0]) / 20)
 
 
 def test_thd_n_32bit_output_with_bass_boost_and_eq():

@@ -195,3 +195,62 @@ def test_mul_q24_is_exact_at_unity_and_rounds():
     assert gain_mod.mul_q24(one, 12345) == 12345
     for a, b in ((one // 3, one // 7), (4095, 4097), (one - 1, one - 1)):
         assert abs(gain_mod.mul_q24(a, b) - a * b / one) <= 1
+
+
+def test_delay_peak_matches_reference_and_delays_by_one_block():
+    _same(gain_mod.delay_peak, gain_mod.delay_peak_reference, cases.delay_peak_case(97))
+    buf, delay, count, state = cases.delay_peak_case(40)
+    first = array("i", buf)
+    old = array("i", delay)
+    gain_mod.delay_peak(buf, delay, count, state)
+    assert buf == old and state[0] == 1 << 29  # out comes the older block; |-2**29| its peak
+    wrapped = [((v + (1 << 29)) & ((1 << 30) - 1)) - (1 << 29) for v in first]
+    assert list(delay) == wrapped
+    gain_mod.delay_peak(buf, delay, count, state)
+    assert list(buf) == wrapped and delay == old  # one block later it plays
+    assert list(state[1:]) == list(range(1, 8))  # only the peak word is the kernel's
+
+
+def test_limit_gain_keeps_every_peak_under_the_ceiling():
+    one = gain_mod.GAIN_ONE
+    ceiling = gain_mod.LIMIT_CEILING
+    assert gain_mod.limit_gain(0) == gain_mod.limit_gain(ceiling) == one
+    for peak in [ceiling + 1, 1 << 23, (1 << 23) + 1, 3 << 23, 1 << 28, (1 << 29) - 1, 1 << 29]:
+        g = gain_mod.limit_gain(peak)
+        assert 0 < g <= one
+        out = (peak * g + (1 << 23)) >> 24  # the gain stage rounds to nearest
+        assert out <= ceiling + 1 < (1 << 23) - 383  # 16-bit dither + rounding: never clamps
+        assert out >= ceiling * 0.999  # and no more than 0.01 dB lower than needed
+
+
+def test_limiter_attacks_at_once_holds_then_releases_allocating_nothing():
+    import micropython
+
+    one = gain_mod.GAIN_ONE
+    state = gain_mod.limiter_state(48000, 256)
+    hold = state[6]
+    assert hold == 94 and 0 < state[5] < one // 100  # 0.5 s; 6 dB/s is 0.032 dB a buffer
+    caps = array("i", bytes(4 * (hold + 41)))
+    micropython.heap_lock()
+    try:
+        state[0] = 4 << 23  # +12 dB over full scale comes next
+        gain_mod.limit_step(state)
+        caps[0] = state[2]
+        for k in range(1, len(caps)):
+            state[0] = 1 << 20  # quiet again
+            gain_mod.limit_step(state)
+            caps[k] = state[2]
+    finally:
+        micropython.heap_unlock()
+    assert caps[0] == gain_mod.limit_gain(4 << 23)  # down before the loud block plays
+    assert caps[1] == caps[0]  # the loud block plays under it too
+    assert caps[hold + 1] == caps[0]  # held
+    assert caps[hold + 2] > caps[hold + 1]  # then released, a step a buffer
+    step_db = [20 * _log10(b / a) for a, b in zip(caps[hold + 1 :], caps[hold + 2 :])]
+    assert all(0.03 < s < 0.035 for s in step_db), step_db
+
+
+def _log10(x):
+    import math
+
+    return math.log(x) / math.log(10)

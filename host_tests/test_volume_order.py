@@ -163,7 +163,7 @@ def test_engine_rate_change_recomputes_what_depends_on_the_rate():
     port, engine = _engine()
     engine.set_eq_band(4, "highshelf", 10000, 3.0, 0.7)
     engine.set_crossfeed(2)
-    before = (engine.step, engine.xf[2], engine.settings.rate, engine.pregain)
+    before = (engine.step, engine.xf[2], engine.settings.rate, engine.eq_boost_db)
     new_port = _Port()
     engine.set_rate(44100, new_port)
     assert engine.rate == 44100 and engine.i2s is new_port and new_port.handler is not None

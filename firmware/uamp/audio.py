@@ -402,8 +402,8 @@ class AudioEngine:
 
     @property
     def limit_count(self):
-        """Buffers in which the limiter held the gain below the volume's: a boost (or a loud
-        input) that would have clipped, turned down instead."""
+        """Buffers in which this block's or the next one's peak would have clipped at the
+        volume's gain (a boost or a hot input): the limiter turned them down instead."""
         return self.limiter[4]
 
     def limit_db(self):
@@ -702,9 +702,10 @@ class AudioEngine:
             g = level[ch]
             target = wanted[ch]
             level[ch] = min(target, g + GAIN_STEP) if g < target else max(target, g - GAIN_STEP)
-        lim = self.limiter[2]
-        if lim < level[0] or lim < level[1]:
-            self.limiter[4] += 1  # a buffer the limiter turned down: counted for `status`
+        limiter = self.limiter
+        lim = limiter[2]
+        if limiter[7] < level[0] or limiter[7] < level[1]:
+            limiter[4] += 1  # the signal would have clipped at the volume's gain: counted
         if gs[0] == gs[1] == GAIN_ONE and lim == GAIN_ONE:
             if level[0] == level[1] == GAIN_ONE and wanted[0] == wanted[1] == GAIN_ONE:
                 return  # unity: the multiply would be exact anyway

@@ -195,6 +195,10 @@ class Commands:
             "headphone": None if app.headphone is None else app.headphone.name,
             "spl_db": None if spl is None else round(spl, 1),
             "clip_count": getattr(eng, "clip_count", None),  # None: this engine does not count
+            # buffers the limiter turned down (a boost that would have clipped), and by how
+            # much it holds the gain down now (dB)
+            "limit_count": getattr(eng, "limit_count", None),
+            "limit_db": round(eng.limit_db(), 1) if hasattr(eng, "limit_db") else None,
             "underruns": getattr(eng, "underruns", None),
             "rate": getattr(eng, "rate", None),
             "uptime": app.uptime_s(),
@@ -258,9 +262,12 @@ class Commands:
             self.reply("hp %s  SPL unknown (no output data in the board profile)" % s["headphone"])
         else:
             self.reply("hp %s  %.1f dB SPL at 0 dBFS" % (s["headphone"], s["spl_db"]))
+        limited = _show(s["limit_count"])
+        if s["limit_db"]:
+            limited += " (now %.1f dB)" % s["limit_db"]
         self.reply(
-            "clips %s  underruns %s  up %d s"
-            % (_show(s["clip_count"]), _show(s["underruns"]), s["uptime"])
+            "clips %s  limited %s  underruns %s  up %d s"
+            % (_show(s["clip_count"]), limited, _show(s["underruns"]), s["uptime"])
         )
         if s["standby"]:
             self.reply("standby: amp off ('standby off' wakes)")

@@ -164,7 +164,8 @@ def limit_gain(peak):
 # --- the limiter: the gain cap, per buffer, from the peaks of the block playing and the next ---
 # state: [peak of the block entering the delay (delay_peak), cap of the block leaving it (Q24),
 # gain cap now (Q24), hold buffers left, buffers limited (the engine counts), release step
-# (Q24 fraction of the cap per buffer), hold (buffers)]
+# (Q24 fraction of the cap per buffer), hold (buffers), the gain this buffer's and the next
+# block's peaks allow (Q24: below the volume's gain, the signal would have clipped)]
 HOLD_S = 0.5  # the cap holds this long after the last peak that needed it (a 2 Hz envelope)
 RELEASE_DB_PER_S = 6.0  # then it rises this fast: 12 dB back in 2 s
 
@@ -173,7 +174,7 @@ def limiter_state(rate, frames):
     per_buffer = frames / rate
     release = int(GAIN_ONE * (10 ** (RELEASE_DB_PER_S * per_buffer / 20) - 1))
     hold = int(HOLD_S / per_buffer + 0.5)
-    return array("i", [0, GAIN_ONE, GAIN_ONE, 0, 0, release, hold])
+    return array("i", [0, GAIN_ONE, GAIN_ONE, 0, 0, release, hold, GAIN_ONE])
 
 
 def limit_step(state):
@@ -186,6 +187,7 @@ def limit_step(state):
     if cap_next < cap:
         cap = cap_next
     state[1] = cap_next
+    state[7] = cap
     lim = state[2]
     if cap <= lim:
         if cap < GAIN_ONE:

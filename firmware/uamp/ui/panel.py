@@ -428,6 +428,8 @@ class Panel:
         engine = self.app.engine
         count = getattr(engine, "clip_count", None)
         if count is not None:
+            # a signal the limiter turned down would have clipped: the indicator says so too
+            count += getattr(engine, "limit_count", 0)
             if self.clip_seen is not None and count != self.clip_seen:
                 self.clip_until = self.clock.ticks_add(now, self.CLIP_HOLD_MS)
             self.clip_seen = count
