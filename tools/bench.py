@@ -3,7 +3,8 @@
     make bench            (or: .venv/bin/python tools/bench.py)
 
 Full chain = gain ramp (volume + balance) + 5 biquads + crossfeed + TPDF dither to 16 bits,
-stereo, 256-frame buffers. Rows:
+stereo, 256-frame buffers; on the RP2040 also the limiter's look-ahead (delay line + peak).
+Rows:
 - bytecode / viper: frames/s on the MicroPython unix port (tools/bench/mp_bench.py); bytecode
   runs the plain-Python twin of the same math.
 - C: the same fixed-point math in C (tools/bench/chain.c), compiled now with the machine's cc
@@ -139,10 +140,12 @@ def run_emulator() -> dict[str, float]:
     cycles["gain Thumb"], cycles["crossfeed Thumb"], cycles["dither16 Thumb"] = (
         thumb_stage_cycles()
     )
+    cycles["limiter viper"], cycles["limiter Thumb"] = limiter_cycles()
     cycles["chain, RP2040"] = (
         cycles["gain Thumb"]
         + cycles["biquad x5 Thumb"]
         + cycles["crossfeed Thumb"]
+        + cycles["limiter Thumb"]
         + cycles["dither16 Thumb"]
     )
     cycles["chain, 2 cores"] = (
@@ -175,6 +178,38 @@ def eq_crossfade_cycles(section: float) -> float:
     if got != c["work"]:
         raise SystemExit("Thumb crossfade differs from its twin")
     return section + copy + cycles / FRAMES
+
+
+def limiter_cycles() -> tuple[float, float]:
+    """Cycles/frame of the limiter's look-ahead (`gain.delay_peak`: the block into the
+    one-buffer delay line, the one before out, the new block's peak) as viper and as the
+    Thumb kernel the RP2040 runs, both checked against the twin. Its per-buffer bookkeeping
+    (`gain.limit_step`, bytecode) is not counted, like the other kernels' calls."""
+    from uamp.dsp import gain as gain_mod
+
+    c = make_chain()
+    delay = array("i", [-v for v in c["work"]])
+    ref = [array("i", c["work"]), array("i", delay), array("i", [0])]
+    gain_mod.delay_peak_reference(ref[0], ref[1], 2 * FRAMES, ref[2])
+    cpu = runner.core("uamp.dsp.gain")
+    cpu.cycles = 0
+    args = [array("i", c["work"]), array("i", delay), 2 * FRAMES, array("i", [0])]
+    _, after = runner.run_on_core(cpu, "delay_peak", args, count_cycles=True)
+    if [after[0], after[1], after[3]] != ref:
+        raise SystemExit("armv6m delay_peak differs from the twin")
+    viper = cpu.cycles / FRAMES
+    call = [(("buf", 0, 0), ("buf", 1, 0), 2 * FRAMES, ("buf", 2, 0))]
+    got, cycles = runner.run_thumb(
+        "stages_m0",
+        "delay_peak_m0",
+        [array("i", c["work"]), delay, array("i", [0])],
+        call,
+        count_cycles=True,
+    )
+    if list(got) != ref:
+        raise SystemExit("Thumb delay_peak differs from the twin")
+    print("limiter look-ahead (delay line + peak), viper and Thumb: bit-identical to the twin")
+    return viper, cycles / FRAMES
 
 
 def thumb_stage_cycles() -> tuple[float, float, float]:
@@ -271,6 +306,8 @@ def main() -> int:
         "gain Thumb",
         "biquad x5 Thumb",
         "crossfeed Thumb",
+        "limiter viper",
+        "limiter Thumb",
         "dither16 Thumb",
         "chain, RP2040",
         "biquad x5 2 cores",
