@@ -182,6 +182,8 @@ def limit_step(state):
     this block and the next under full scale (the ramp ends there, so it is safe at both
     ends and, being a straight line, everywhere between), held while peaks keep needing it,
     then released by state[5] a buffer. Small ints only: called from the audio callback."""
+    if state[2] == GAIN_ONE and state[0] <= LIMIT_CEILING:
+        return  # not limiting, nor needed next: everything stays at unity (the usual case)
     cap_next = limit_gain(state[0])
     cap = state[1]
     if cap_next < cap:
