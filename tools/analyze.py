@@ -120,14 +120,10 @@ def response_figure(args: argparse.Namespace):
     ax.semilogx(freqs, fixed + pregain_db, label="what the board plays (headroom included)")
     ax.semilogx(freqs, analytic, "--", label="the ideal filter curve (before headroom)")
     if eng.crossfeed:
-        mix, corner = crossfeed.LEVELS[eng.crossfeed]
-        k = crossfeed.lowpass_k(corner, eng.rate) / 32768
-        z = np.exp(-2j * np.pi * freqs / eng.rate)
-        cross = mix * k / (1 - (1 - k) * z)
-        ax.semilogx(
-            freqs, 20 * np.log10(np.full(len(freqs), 1 - mix)), ":", label="crossfeed: same ear"
-        )
-        ax.semilogx(freqs, 20 * np.log10(np.abs(cross)), ":", label="crossfeed: other ear")
+        paths = offline.crossfeed_response(eng, eng.crossfeed, freqs)
+        ax.semilogx(freqs, paths["direct"], ":", label="crossfeed: same ear")
+        ax.semilogx(freqs, paths["cross"], ":", label="crossfeed: other ear (0.3 ms later)")
+        ax.semilogx(freqs, paths["centre"], ":", label="crossfeed: a centre image")
     ax.xaxis.set_major_locator(FixedLocator(FREQ_TICKS))
     ax.set_xticks(FREQ_TICKS, [hz_label(f) for f in FREQ_TICKS])
     ax.xaxis.set_minor_formatter(NullFormatter())  # no 2x10^1-style minor labels
