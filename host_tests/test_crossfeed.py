@@ -38,9 +38,9 @@ def test_cross_path_is_delayed_about_0_3_ms_at_every_rate():
 
 def test_centre_image_keeps_its_treble():
     """Mono tones with crossfeed at each level against crossfeed off: the bass and the treble
-    stay within 0.3 dB (0.7 from 2 kHz up at level 3; a plain mix lost 20 log(1 - a) of treble: -3.7 dB at level 3); the
-    delayed cross path makes a dip between (the comb of a speaker pair's phantom centre),
-    no deeper than 3.5 dB."""
+    stay within 0.3 dB (0.7 from 2 kHz up at level 3; a plain mix lost 20 log(1 - a) of
+    treble: -3.7 dB at level 3); the delayed cross path makes a dip between (the comb of a
+    speaker pair's phantom centre), no deeper than 3.5 dB."""
     rate = 48000
     for freq, allowed in ((50, 0.3), (1000, 3.5), (4000, 0.6), (8000, 0.5), (16000, 0.3)):
         x = sine(freq, 256 * 15 / rate, rate, -6)  # whole periods: the loop is seamless
