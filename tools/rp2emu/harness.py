@@ -253,9 +253,18 @@ class Pico:
         self._call(cmd="send", data=data)
 
     def command(self, line: str, timeout_ms: float = 2000) -> str:
-        """Type a console line; returns the reply (between the echoed line and the next prompt)."""
+        """Type a console line; returns the reply (between the echoed line and the next prompt).
+        A prompt printed before the echo (the one after `uamp ready: ...`, when wait_for(READY)
+        stopped inside that line) is not this line's."""
         self.send(line + "\r")
-        seen = self.wait_for("\n" + PROMPT, timeout_ms)
+        deadline = self.now_ms + timeout_ms
+        seen = ""
+        while True:
+            seen += self.wait_for("\n" + PROMPT, max(0.0, deadline - self.now_ms))
+            echo = seen.find(line)
+            if echo >= 0 and "\n" + PROMPT in seen[echo:]:
+                break
+        seen = seen[echo:]
         reply = seen.split("\n", 1)[1] if "\n" in seen else seen  # the echo is the first line
         return reply[: reply.rfind(PROMPT)].strip()
 
