@@ -180,9 +180,10 @@ def main() -> int:
         print(
             f"  (CPU: busy cycles / all cycles at {pico.last['clk_sys'] / 1e6:.0f} MHz over "
             f"{args.window_ms:.0f} ms at {pico.profile['i2s']['rate']} Hz; busiest: share of "
-            "busy cycles; gc_alloc/buf: heap allocations per audio buffer, refused: gc_alloc calls that "
-            "returned NULL (heap locked: a bytecode frame then goes on the C stack); underruns: the firmware's count; gaps: runs of >= 16 silent frames on "
-            "the I2S pins; status: emulated ms for `status --json` to answer)"
+            "busy cycles; gc_alloc/buf: heap allocations per audio buffer (the whole firmware), "
+            "refused: gc_alloc calls that returned NULL (heap locked: a bytecode frame then goes "
+            "on the C stack); underruns: the firmware's count; gaps: runs of >= 16 silent "
+            "frames on the I2S pins; status: emulated ms for `status --json` to answer)"
         )
         if not args.no_ctrl_c and chains:
             under = chains[-1][0].split(":")[0]
