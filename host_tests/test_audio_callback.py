@@ -65,7 +65,7 @@ def test_a_fault_in_the_callback_plays_silence_and_audio_goes_on_unlocked():
 
     engine._run_crossfeed = failing
     left = _play(board, 12)
-    assert engine.faults == 2 and engine.fault is MemoryError
+    assert engine.faults == 2 and engine.fault == "MemoryError"
     assert engine._lock is not micropython.heap_lock  # on without the lock
     # never garbage: after the fault, silence (the queued buffer was zeroed), then the tone
     # comes back ramped up from zero
@@ -134,3 +134,32 @@ def test_ctrl_c_in_the_callback_stops_the_firmware_from_the_main_loop():
     assert "".join(board.serial_out[start:]) == "\r\nuamp stopped (Ctrl-C); Ctrl-D restarts\r\n"
     assert board.dac.muted() and board.volume_ic.gain_db(0) is None
     assert board.i2s.handler is None  # no more refills: the REPL gets the core
+
+
+def test_a_deep_stack_runs_the_refill_unlocked():
+    """The locked frames live on the C stack: when the scheduler runs the callback deep in the
+    main loop's calls, the refill runs without the lock (its frames from the heap)."""
+    from uamp import audio
+
+    board = _running_board()
+    engine = board.app.engine
+    seen = []
+    run_crossfeed = engine._run_crossfeed
+
+    def probe(work, frames):
+        try:
+            bytearray(64)
+            seen.append(getattr(micropython, "_heap_locked", 0) > 0)
+        except MemoryError:
+            seen.append(True)
+        run_crossfeed(work, frames)
+
+    engine._run_crossfeed = probe
+    stack_use = audio._stack_use
+    audio._stack_use = lambda: audio.LOCK_STACK_BELOW + 1
+    try:
+        left = _play(board, 4)
+    finally:
+        audio._stack_use = stack_use
+    assert seen and not any(seen)
+    assert engine.faults == 0 and peak(left) > 5000

@@ -501,7 +501,7 @@ class App:
             self._faults_told = faults
             self.console.reply(
                 "audio: the callback failed (%s, %d so far): that buffer played silence, it runs"
-                " on without the heap lock" % (self.engine.fault.__name__, faults)
+                " on without the heap lock" % (self.engine.fault, faults)
             )
         if self._boot_rate is not None and self.state == BOOTING:
             self._restore_rate()

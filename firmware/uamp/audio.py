@@ -57,10 +57,24 @@ SILENT_EXCESS_DB = 200.0  # trim_excess_db() when silence is asked and something
 # and 1.0 ms locked. Anything that still allocates raises MemoryError then: the buffer goes
 # silent, the fault is counted (status) and the callback goes on unlocked (_fault).
 LOCK_HEAP = True
+# ... but frames on the C stack need room there: the callback runs wherever the scheduler
+# finds the main loop, and on the emulated Pico it starts 4.6 KB deep when the loop idles,
+# 5.9 KB during an EQ change's float work (RPI_PICO's C stack is 8 KB: a locked callback from
+# there hit MicroPython's stack limit, RuntimeError). Deeper than this, a buffer runs unlocked
+# (its frames from the heap, as without the lock).
+LOCK_STACK_BELOW = 5200
 
 
 def _nothing():
     pass
+
+
+def _no_stack_use():
+    return 0
+
+
+# bytes of C stack in use (MicroPython; CPython has no such limit)
+_stack_use = getattr(micropython, "stack_use", _no_stack_use)
 
 
 class AudioEngine:
@@ -179,7 +193,7 @@ class AudioEngine:
         self._seen_at = 0
         self._thumb_stages()
         # the callback's heap lock (LOCK_HEAP), off after a fault; faults: exceptions the
-        # callback caught (it played silence instead), fault: the last one's type
+        # callback caught (it played silence instead), fault: the last one's type name
         self._lock = micropython.heap_lock if LOCK_HEAP else _nothing
         self._unlock = micropython.heap_unlock if LOCK_HEAP else _nothing
         self.faults = 0
@@ -187,6 +201,13 @@ class AudioEngine:
         self.interrupted = False  # Ctrl-C landed in the callback: the main loop stops (App.tick)
         self._wrote = False  # this callback has handed the port its buffer
         self._callback = self._on_buffer_done  # bound once: binding allocates
+        # The callback's methods bound once into the instance: MicroPython looks a method up
+        # in the instance's attribute table first, and that table (about 95 names here) grows
+        # only when full, so a miss probes most of it, a hardware divide a probe (measured on
+        # the emulated Pico: 5150 probes a buffer, 51 % -> 41 % of the core for the audio
+        # alone); a hit is found at once (the lookup cache).
+        for name in _HOT:
+            setattr(self, name, getattr(self, name))
 
     def _thumb_stages(self):
         """On RP2040, hand-written Thumb gain, crossfeed and 16-bit output (stages_m0.py)."""
@@ -458,6 +479,9 @@ class AudioEngine:
     def _on_buffer_done(self, _i2s):
         # Small on purpose: its own frame (under 11 words) is taken before the lock, on the
         # C stack; the guarded refill's larger one is taken with the heap locked.
+        if _stack_use() > LOCK_STACK_BELOW:
+            self._locked_refill(_nothing)  # no room for frames on the C stack: not locked
+            return
         self._lock()
         self._locked_refill(self._unlock)
 
@@ -484,7 +508,7 @@ class AudioEngine:
         """The callback raised (MemoryError under the heap lock, or a bug): silence, not a
         half-filled buffer; counted and kept for status; from now on without the lock."""
         self.faults += 1
-        self.fault = type(e)
+        self.fault = type(e).__name__  # a qstr: nothing allocated
         self._lock = self._unlock = _nothing
         self._silence()
 
@@ -811,6 +835,26 @@ class AudioEngine:
                 address = self._work_addr + 8 * n * q
                 self._gain_m0(address, n, self._gain_addr)
                 self._gain_m0(address + 4, n, self._gain_addr + 4)
+
+
+_HOT = (
+    "_locked_refill",
+    "_refill",
+    "_fill",
+    "_run_source",
+    "_switch_source",
+    "_run_eq",
+    "_next_step",
+    "_differs",
+    "_start_step",
+    "_cascade",
+    "_run_step",
+    "_finish_step",
+    "_run_crossfeed",
+    "_run_gain",
+    "_fault",
+    "_silence",
+)
 
 
 def _check_rate(rate):

@@ -266,7 +266,7 @@ class Commands:
         if s["audio_faults"]:
             self.reply(
                 "audio faults %d (last %s): each played silence; the callback runs unlocked"
-                % (s["audio_faults"], self.app.engine.fault.__name__)
+                % (s["audio_faults"], self.app.engine.fault)
             )
         if s["standby"]:
             self.reply("standby: amp off ('standby off' wakes)")
