@@ -122,3 +122,18 @@ def test_switching_on_again_plays_no_stale_history():
     eng.set_crossfeed(3)
     left, right = o.run(2)
     assert np.max(np.abs(left)) <= 2**-31 and np.max(np.abs(right)) <= 2**-31
+
+
+def test_rate_change_moves_the_delay_and_keeps_the_corner():
+    """`rate 96000` on a running engine (the quiet change's set_rate): the ring reads 29 frames
+    back and the low pass stays at 700 Hz; back at 44.1 kHz, 13 frames."""
+    o = Offline(bits=32)
+    eng = o.engine
+    eng.set_crossfeed(2)
+    o.settle(30)
+    for rate, frames in ((96000, 29), (44100, 13)):
+        eng.set_rate(rate, o.i2s)
+        r = crossfeed_response(eng, 2, [20, 700])
+        assert r["onset_ms"] == 1000 * frames / rate
+        assert abs(r["cross"][1] - r["cross"][0] + 3.0) < 0.3
+        o.settle(4)  # it plays on
