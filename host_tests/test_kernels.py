@@ -156,10 +156,12 @@ def test_thumb_block_pack_round_trip():
     from uamp.dsp import biquad_m0
 
     coefs = cases.eq_coefs()
-    state = array("i", cases.lcg_values(6 * 2 * eq.SLOTS, 99, 1 << 26))
-    for i in range(4, len(state), 6):
+    per = biquad.STATE_PER
+    state = array("i", cases.lcg_values(per * 2 * eq.SLOTS, 99, 1 << 26))
+    for i in range(4, len(state), per):
         state[i] = abs(state[i]) & 0xFFF  # error-feedback residuals are 12-bit
         state[i + 1] = abs(state[i + 1]) & 0xFFF
+        state[i + 2] = abs(state[i + 2]) & 0x3FFF  # the low products' remainder: 14-bit
     blk = array("i", bytes(4 * biquad_m0.BLOCK_WORDS))
     for slot in range(eq.SLOTS):
         for ch in range(2):

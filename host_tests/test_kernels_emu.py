@@ -253,7 +253,7 @@ def test_thumb_block_packing_on_armv6m():
     from uamp.dsp import biquad_m0
 
     coefs = cases.eq_coefs()
-    state = array("i", cases.lcg_values(6 * 12, 5, 1 << 26))
+    state = array("i", cases.lcg_values(biquad.STATE_PER * 12, 5, 1 << 26))
     blk = array("i", bytes(4 * biquad_m0.BLOCK_WORDS))
     for slot, ch in ((0, 0), (3, 1), (5, 1)):
         out = runner.compare(

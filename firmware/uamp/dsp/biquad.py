@@ -6,12 +6,22 @@ and by the armv6m emulator test):
 - coefficients: c * 2**26 stored as one int, |c| < 8 each and sum(|c|) <= 24 per section
   (checked by `quantize`), a1/a2 stored negated so every term adds
 - c * v is split in 14-bit halves: c = ch*2**14 + cl, v = vh*2**14 + vl, so
-  c*v / 2**26 = 4*ch*vh + (ch*vl + cl*vh + (cl*vl >> 14)) / 2**12. The first part sums to
-  |H| < 1.5 * 2**30, the second to |M| < 29 * 2**26 < 2**31.
+  c*v / 2**26 = 4*ch*vh + (ch*vl + cl*vh + cl*vl / 2**14) / 2**12. The first part sums to
+  |H| < 1.5 * 2**30, the middle to |M| < 29 * 2**26 < 2**31.
+- The five low products cl*vl (each >= 0 and < 2**28) are summed whole, with the remainder r
+  (< 2**14) the sum left below 2**14 at the previous sample: lo = r + sum < 5 * 2**28 + 2**14
+  < 2**31. M gets lo >> 14, the next sample gets lo & 0x3FFF (fraction saving). Flooring each
+  product instead lost 2.5 units of M a sample on average: a DC the low sections' 1/A(1) (up
+  to 2**17) made tens of LSB, and a floor that held the silent tail at a constant.
 - M is quantized once per sample with second-order error feedback (residual e, shaped by
   (1 - z**-1)**2): without it the rounding of a 20-100 Hz section is amplified by 1/A(z),
   about +75 dB, and a bass shelf would hiss at -60 dBFS.
-State per section and channel: x1, x2, y1, y2, e1, e2 (6 ints).
+- When the whole sum is exactly zero (H = M = 0: the section's input and history are silent)
+  the residual is held (e = e1) instead of fed back. Fed back, the residual of a silent
+  section drifts by e1 - e2 every sample, wraps, and emits a +-1 pulse every few thousand
+  samples forever (an idle tone); held, silence in gives exact zero out, and a decaying tail
+  reaches it (tools/analyze.py figures). In music the sum is almost never exactly zero.
+State per section and channel: x1, x2, y1, y2, e1, e2, r (7 ints).
 """
 
 import math
@@ -23,7 +33,7 @@ COEF_ONE = 1 << COEF_SHIFT
 COEF_MAX = 8 * COEF_ONE - 1  # |c| < 8: the sign-extension trick needs |v| < 2**29
 COEF_SUM_MAX = 24 * COEF_ONE  # sum of |c| per section
 LIMIT = (1 << 26) - 1  # clamp of every section output, Q23 units
-STATE_PER = 6  # ints of state per section and channel
+STATE_PER = 7  # ints of state per section and channel
 KINDS = ("peak", "lowshelf", "highshelf", "lowpass", "highpass")
 
 
@@ -154,7 +164,7 @@ def biquad_run(buf: ptr32, frames: int, coefs: ptr32, state: ptr32, order: ptr8,
         a2h = v >> 14
         a2l = v & 0x3FFF
         for ch in range(2):
-            s = (slot * 2 + ch) * 6
+            s = (slot * 2 + ch) * 7
             v = ((state[s] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
             x1h = v >> 14
             x1l = v & 0x3FFF
@@ -169,18 +179,22 @@ def biquad_run(buf: ptr32, frames: int, coefs: ptr32, state: ptr32, order: ptr8,
             y2l = v & 0x3FFF
             e1 = int(state[s + 4])
             e2 = int(state[s + 5])
+            r = int(state[s + 6])
             i = ch
             while i < n:
                 v = ((buf[i] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
                 xh = v >> 14
                 xl = v & 0x3FFF
                 h = b0h * xh + b1h * x1h + b2h * x2h + a1h * y1h + a2h * y2h
-                m = b0h * xl + b0l * xh + ((b0l * xl) >> 14)
-                m += b1h * x1l + b1l * x1h + ((b1l * x1l) >> 14)
-                m += b2h * x2l + b2l * x2h + ((b2l * x2l) >> 14)
-                m += a1h * y1l + a1l * y1h + ((a1l * y1l) >> 14)
-                m += a2h * y2l + a2l * y2h + ((a2l * y2l) >> 14)
-                m += e1 + e1 - e2
+                m = b0h * xl + b0l * xh + b1h * x1l + b1l * x1h + b2h * x2l + b2l * x2h
+                m += a1h * y1l + a1l * y1h + a2h * y2l + a2l * y2h
+                lo = r + b0l * xl + b1l * x1l + b2l * x2l + a1l * y1l + a2l * y2l
+                m += lo >> 14
+                r = lo & 0x3FFF
+                if (h | m) == 0:
+                    m = e1  # silent: hold the residual (no drift, no idle tone)
+                else:
+                    m += e1 + e1 - e2
                 e2 = e1
                 e1 = m & 0xFFF
                 y = (h << 2) + (m >> 12)
@@ -204,6 +218,7 @@ def biquad_run(buf: ptr32, frames: int, coefs: ptr32, state: ptr32, order: ptr8,
             state[s + 3] = (y2h << 14) + y2l
             state[s + 4] = e1
             state[s + 5] = e2
+            state[s + 6] = r
 
 
 def _split(v):
@@ -223,21 +238,21 @@ def biquad_run_reference(buf, frames, coefs, state, order, count):
         )
         (a1h, a1l), (a2h, a2l) = _split(coefs[c + 3]), _split(coefs[c + 4])
         for ch in range(2):
-            s = (slot * 2 + ch) * 6
+            s = (slot * 2 + ch) * STATE_PER
             x1h, x1l = _split(state[s])
             x2h, x2l = _split(state[s + 1])
             y1h, y1l = _split(state[s + 2])
             y2h, y2l = _split(state[s + 3])
-            e1, e2 = state[s + 4], state[s + 5]
+            e1, e2, r = state[s + 4], state[s + 5], state[s + 6]
             for i in range(ch, n, 2):
                 xh, xl = _split(buf[i])
                 h = b0h * xh + b1h * x1h + b2h * x2h + a1h * y1h + a2h * y2h
-                m = b0h * xl + b0l * xh + ((b0l * xl) >> 14)
-                m += b1h * x1l + b1l * x1h + ((b1l * x1l) >> 14)
-                m += b2h * x2l + b2l * x2h + ((b2l * x2l) >> 14)
-                m += a1h * y1l + a1l * y1h + ((a1l * y1l) >> 14)
-                m += a2h * y2l + a2l * y2h + ((a2l * y2l) >> 14)
-                m += 2 * e1 - e2
+                m = b0h * xl + b0l * xh + b1h * x1l + b1l * x1h + b2h * x2l + b2l * x2h
+                m += a1h * y1l + a1l * y1h + a2h * y2l + a2l * y2h
+                lo = r + b0l * xl + b1l * x1l + b2l * x2l + a1l * y1l + a2l * y2l
+                m += lo >> 14  # fraction saving: what is left below 2**14 carries over
+                r = lo & 0x3FFF
+                m = e1 if h == 0 and m == 0 else m + 2 * e1 - e2  # silent: hold e
                 e2, e1 = e1, m & 0xFFF
                 y = max(-LIMIT, min(LIMIT, (h << 2) + (m >> 12)))
                 buf[i] = y
@@ -250,6 +265,7 @@ def biquad_run_reference(buf, frames, coefs, state, order, count):
             state[s + 3] = (y2h << 14) + y2l
             state[s + 4] = e1
             state[s + 5] = e2
+            state[s + 6] = r
 
 
 @micropython.viper

@@ -1,7 +1,8 @@
 """The biquad section of uamp/dsp/biquad.py in hand-written Thumb for RP2040 (Cortex-M0+).
 
-Same integer math as `biquad_run` (split 14-bit products, one quantization per sample with
-second-order error feedback, clamp at 2**26), for one section and one channel per call, with
+Same integer math as `biquad_run` (split 14-bit products, the low products summed with
+fraction saving, one quantization per sample with second-order error feedback held while the
+section is silent, clamp at 2**26), for one section and one channel per call, with
 its operands in a 24-word block so every value is one `ldr` away. The viper kernel keeps ~20
 locals on the stack; this keeps the five products' halves in registers: about 4x fewer cycles
 (see `make bench`). Frames must be even (two samples per loop pass).
@@ -13,8 +14,11 @@ rejects it, so the source is a string compiled on the board at start-up (`load()
 the engine runs the viper kernel.
 
 Block (words): 0-9 b0h b0l b1h b1l b2h b2l a1h a1l a2h a2l (a's negated, h = c >> 14,
-l = c & 0x3FFF), 10-17 x1h x1l x2h x2l y1h y1l y2h y2l, 18 e1, 19 e2, 20-21 unused,
-22 clamp limit, 23 unused. r12 (scratch in the ARM calling convention) holds the end address.
+l = c & 0x3FFF), 10-17 x1h x1l x2h x2l y1h y1l y2h y2l, 18 e1, 19 e2, 20 r (the low products'
+remainder), 21 the caller's r8, 22 clamp limit, 23 unused. r12 (scratch in the ARM calling
+convention) holds the end address; r8 the running sum of the low products (callee-saved, so
+kept in word 21 and restored). Cost of the fraction saving and the silence test: 2 cycles a
+sample over the floors they replace (`make bench`).
 """
 
 from array import array
@@ -33,7 +37,17 @@ def biquad_m0(r0, r1, r2):
     lsl(r1, r1, 3)
     add(r1, r1, r0)
     mov(r12, r1)
+    mov(r3, r8)  # r8 is the caller's (callee-saved): kept in the block, restored at the end
+    str(r3, [r2, 84])
+    ldr(r3, [r2, 80])  # r8: the low products' sum, from the residual r
+    mov(r8, r3)
     b(loop)
+    label(zero_a)  # out of line: m == 0
+    cmp(r7, 0)
+    bne(feedback_a)
+    ldr(r3, [r2, 72])  # h == 0 too: silent, the residual is held (e = e1), y = h = 0
+    str(r3, [r2, 76])
+    b(clamped_a)
     label(clamp_a)  # out of line: y clamped to +-LIMIT
     ldr(r3, [r2, 88])
     cmp(r7, r3)
@@ -60,8 +74,7 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
+    data(2, 0x4498)  # add(r8, r3) (ADD T2; the assembler's add takes low registers)
     # b2 * x2
     ldr(r4, [r2, 48])
     ldr(r5, [r2, 52])
@@ -76,8 +89,7 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
+    data(2, 0x4498)  # add(r8, r3) (ADD T2; the assembler's add takes low registers)
     # -a1 * y1
     ldr(r4, [r2, 56])
     ldr(r5, [r2, 60])
@@ -92,8 +104,7 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
+    data(2, 0x4498)  # add(r8, r3) (ADD T2; the assembler's add takes low registers)
     # -a2 * y2
     ldr(r4, [r2, 64])
     ldr(r5, [r2, 68])
@@ -108,8 +119,7 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
+    data(2, 0x4498)  # add(r8, r3) (ADD T2; the assembler's add takes low registers)
     ldr(r3, [r0, 0])
     asr(r4, r3, 14)
     lsl(r5, r3, 18)
@@ -126,10 +136,18 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
+    data(2, 0x4498)  # add(r8, r3) (ADD T2; the assembler's add takes low registers)
     str(r4, [r2, 48])  # x replaces x2, which is no longer needed
     str(r5, [r2, 52])
+    # fraction saving: m += lo >> 14; lo & 0x3FFF stays in r8 for the next sample
+    mov(r1, r8)
+    asr(r3, r1, 14)
+    lsl(r1, r1, 18)
+    lsr(r1, r1, 18)
+    mov(r8, r1)
+    add(r6, r6, r3)
+    beq(zero_a)  # m == 0: silent if h == 0 too (out of line)
+    label(feedback_a)
     # error feedback: m += 2*e1 - e2; e2 = e1; e1 = m & 0xFFF
     ldr(r3, [r2, 72])
     ldr(r4, [r2, 76])
@@ -171,8 +189,7 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
+    data(2, 0x4498)  # add(r8, r3) (ADD T2; the assembler's add takes low registers)
     # b2 * x2
     ldr(r4, [r2, 40])
     ldr(r5, [r2, 44])
@@ -187,8 +204,7 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
+    data(2, 0x4498)  # add(r8, r3) (ADD T2; the assembler's add takes low registers)
     # -a1 * y1
     ldr(r4, [r2, 64])
     ldr(r5, [r2, 68])
@@ -203,8 +219,7 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
+    data(2, 0x4498)  # add(r8, r3) (ADD T2; the assembler's add takes low registers)
     # -a2 * y2
     ldr(r4, [r2, 56])
     ldr(r5, [r2, 60])
@@ -219,8 +234,7 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
+    data(2, 0x4498)  # add(r8, r3) (ADD T2; the assembler's add takes low registers)
     ldr(r3, [r0, 0])
     asr(r4, r3, 14)
     lsl(r5, r3, 18)
@@ -237,10 +251,18 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
+    data(2, 0x4498)  # add(r8, r3) (ADD T2; the assembler's add takes low registers)
     str(r4, [r2, 40])  # x replaces x2, which is no longer needed
     str(r5, [r2, 44])
+    # fraction saving: m += lo >> 14; lo & 0x3FFF stays in r8 for the next sample
+    mov(r1, r8)
+    asr(r3, r1, 14)
+    lsl(r1, r1, 18)
+    lsr(r1, r1, 18)
+    mov(r8, r1)
+    add(r6, r6, r3)
+    beq(zero_b)  # m == 0: silent if h == 0 too (out of line)
+    label(feedback_b)
     # error feedback: m += 2*e1 - e2; e2 = e1; e1 = m & 0xFFF
     ldr(r3, [r2, 76])
     ldr(r4, [r2, 72])
@@ -273,6 +295,12 @@ def biquad_m0(r0, r1, r2):
     cmp(r0, r1)
     bge(done)
     b(loop)
+    label(zero_b)  # out of line: m == 0
+    cmp(r7, 0)
+    bne(feedback_b)
+    ldr(r3, [r2, 76])  # h == 0 too: silent, the residual is held (e = e1), y = h = 0
+    str(r3, [r2, 72])
+    b(clamped_b)
     label(clamp_b)  # out of line: y clamped to +-LIMIT
     ldr(r3, [r2, 88])
     cmp(r7, r3)
@@ -286,6 +314,10 @@ def biquad_m0(r0, r1, r2):
     label(above_b)
     b(clamped_b)
     label(done)
+    mov(r3, r8)
+    str(r3, [r2, 80])
+    ldr(r3, [r2, 84])
+    mov(r8, r3)
 """
 
 
@@ -314,7 +346,7 @@ def pack_block(blk: ptr32, coefs: ptr32, state: ptr32, slot: int, ch: int):
     """Coefficients of `slot` and its state for channel `ch` into the block, split (v wrapped
     to 30 bits, then v >> 14 and v & 0x3FFF). Unrolled: the loop form took twice the cycles."""
     c = slot * 5
-    s = (slot * 2 + ch) * 6
+    s = (slot * 2 + ch) * 7  # biquad.STATE_PER
     v = ((coefs[c] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
     blk[0] = v >> 14
     blk[1] = v & 0x3FFF
@@ -344,13 +376,14 @@ def pack_block(blk: ptr32, coefs: ptr32, state: ptr32, slot: int, ch: int):
     blk[17] = v & 0x3FFF
     blk[18] = state[s + 4]
     blk[19] = state[s + 5]
+    blk[20] = state[s + 6]
     blk[22] = 0x3FFFFFF
 
 
 @micropython.viper
 def unpack_block(blk: ptr32, state: ptr32, slot: int, ch: int):
     """The block's state back into the cascade's state array (unrolled, as pack_block)."""
-    s = (slot * 2 + ch) * 6
+    s = (slot * 2 + ch) * 7  # biquad.STATE_PER
     hi = ((blk[10] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
     state[s] = (hi << 14) + blk[11]
     hi = ((blk[12] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
@@ -361,6 +394,7 @@ def unpack_block(blk: ptr32, state: ptr32, slot: int, ch: int):
     state[s + 3] = (hi << 14) + blk[17]
     state[s + 4] = blk[18]
     state[s + 5] = blk[19]
+    state[s + 6] = blk[20]
 
 
 def run_channel(kernel, work_address, blk, frames, coefs, state, order, count, ch):
