@@ -197,3 +197,47 @@ def test_mul_q24_is_exact_at_unity_and_rounds():
     assert gain_mod.mul_q24(one, 12345) == 12345
     for a, b in ((one // 3, one // 7), (4095, 4097), (one - 1, one - 1)):
         assert abs(gain_mod.mul_q24(a, b) - a * b / one) <= 1
+
+
+DC_FRAMES = 8160 + 16320  # 170 + 340 periods of 1 kHz: the error is measured over the last 340
+
+
+def test_biquad_adds_no_dc_only_the_output_rounding():
+    """A -6 dBFS 1 kHz tone through a 20 Hz +12 dB Q 5 band: the kernel's output differs from
+    its own coefficients run in floating point by the final rounding alone (RMS 1/sqrt(12)
+    LSB, no DC). Flooring each low product lost 2.5/4096 LSB a sample, which the section's
+    1/A(1) of 146000 made -80 LSB of DC."""
+    coefs = cases.one_band("peak", 20, 12.0, 5.0)
+    x = cases.sine_then_silence(DC_FRAMES, 1000, 1 << 22)
+    want = cases.exact(coefs, x)
+    got = [
+        cases.run_in_buffers(run, x, coefs)
+        for run in (biquad.biquad_run, biquad.biquad_run_reference)
+    ]
+    assert got[0][0] == got[1][0] and got[0][1] == got[1][1] and got[0][2] == got[1][2]
+    left, right, _ = got[0]
+    dc, rms = cases.error_dc_rms(left, want, 8160)
+    assert abs(dc) < 0.05 and rms < 0.35, (dc, rms)
+    dc, rms = cases.error_dc_rms(right, [-v for v in want], 8160)
+    assert abs(dc) < 0.05 and rms < 0.35, (dc, rms)
+
+
+def test_biquad_silent_tail_returns_to_exact_zero():
+    """A small low-frequency signal, then digital silence: the band's output reaches exact
+    zero and stays there (then the 32-bit output carries only the deliberate +-1 of its lowest
+    bit, output.py), and the state is silent: no history, error feedback not drifting."""
+    per = biquad.STATE_PER
+    for band, freq, amplitude in cases.TAIL_CASES:
+        coefs = cases.one_band(*band)
+        x = cases.sine_then_silence(48000, freq, amplitude, 4800)
+        got = [
+            cases.run_in_buffers(run, x, coefs)
+            for run in (biquad.biquad_run, biquad.biquad_run_reference)
+        ]
+        assert got[0] == got[1], band
+        left, right, state = got[0]
+        assert max(cases.last_nonzero(left), cases.last_nonzero(right)) < 24000, band
+        for ch in range(2):
+            s = (cases.BAND_SLOT * 2 + ch) * per
+            assert list(state[s : s + 4]) == [0, 0, 0, 0], band
+            assert state[s + 4] == state[s + 5], band  # the residual holds still
