@@ -99,8 +99,9 @@ def crossfade_case(frames=97, start=0, end=gain_mod.GAIN_ONE):
 BAND_SLOT = 1  # the one EQ band of these cases sits in slot 1, as band 1 of the engine
 # (band, tone Hz, amplitude in Q23 LSB): a small low-frequency signal for 0.1 s, then digital
 # silence. With the low products floored each one stuck at a constant (-36 LSB for the first)
-# or kept ticking; with them fraction-saved but the error feedback not held while silent, the
-# first three kept emitting an idle tone (+-1 pulses, still there after 0.95 s).
+# or kept ticking; with them fraction-saved but 2*e1 - e2 fed back, the first three kept
+# emitting an idle tone (+-1 pulses, still there after 0.95 s).
+TAIL_FRAMES = 60000
 TAIL_CASES = (
     (("peak", 20, 12.0, 5.0), 25, 100),
     (("peak", 250, 6.0, 5.0), 25, 100),
@@ -137,18 +138,18 @@ def run_in_buffers(run, left, coefs, frames_per_buffer=256):
     count) is the kernel. Returns (left out, right out, state)."""
     state = array("i", bytes(4 * biquad.STATE_PER * 2 * eq.SLOTS))
     order = bytearray([BAND_SLOT])
-    out_left = []
-    out_right = []
+    out_left = array("i", bytes(4 * len(left)))
+    out_right = array("i", bytes(4 * len(left)))
+    buf = array("i", bytes(8 * frames_per_buffer))
     for at in range(0, len(left), frames_per_buffer):
         n = min(frames_per_buffer, len(left) - at)
-        buf = array("i", bytes(8 * n))
         for i in range(n):
             buf[2 * i] = left[at + i]
             buf[2 * i + 1] = -left[at + i]
         run(buf, n, coefs, state, order, 1)
         for i in range(n):
-            out_left.append(buf[2 * i])
-            out_right.append(buf[2 * i + 1])
+            out_left[at + i] = buf[2 * i]
+            out_right[at + i] = buf[2 * i + 1]
     return out_left, out_right, state
 
 
@@ -156,19 +157,21 @@ def exact(coefs, xs, slot=BAND_SLOT):
     """The band's integer coefficients run in floating point: what the kernel approximates."""
     b0, b1, b2, a1, a2 = biquad.unquantize(coefs, slot * 5)
     x1 = x2 = y1 = y2 = 0.0
-    out = []
-    for x in xs:
+    out = array("d", bytes(8 * len(xs)))
+    for i in range(len(xs)):
+        x = xs[i]
         y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
-        out.append(y)
+        out[i] = y
         x2, x1, y2, y1 = x1, x, y1, y
     return out
 
 
-def error_dc_rms(out, want, start):
-    """Mean and RMS (Q23 LSB, i.e. 24-bit LSB) of out - want from `start` on."""
-    err = [out[i] - want[i] for i in range(start, len(out))]
-    dc = sum(err) / len(err)
-    return dc, (sum((e - dc) * (e - dc) for e in err) / len(err)) ** 0.5
+def error_dc_rms(out, want, start, sign=1):
+    """Mean and RMS (Q23 LSB, i.e. 24-bit LSB) of out - sign * want from `start` on."""
+    n = len(out) - start
+    dc = sum(out[i] - sign * want[i] for i in range(start, len(out))) / n
+    power = sum((out[i] - sign * want[i] - dc) ** 2 for i in range(start, len(out))) / n
+    return dc, power**0.5
 
 
 def last_nonzero(out):
@@ -177,3 +180,13 @@ def last_nonzero(out):
         if out[i]:
             return i
     return -1
+
+
+def tail_figures(out, want, sign=1):
+    """(largest |out - sign * want| in LSB, last non-zero sample of out, first sample from
+    which the exact response stays below 0.5 LSB) of a tail case."""
+    worst = max(abs(out[i] - sign * want[i]) for i in range(len(out)))
+    quiet = len(want)
+    while quiet > 0 and abs(want[quiet - 1]) < 0.5:
+        quiet -= 1
+    return worst, last_nonzero(out), quiet

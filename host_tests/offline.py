@@ -241,3 +241,75 @@ def eq_accuracy_db(rate=48000):
                         if e > worst[0]:
                             worst = (e, (kind, freq, gain, q))
     return worst[0], worst[1], tried, refused
+
+
+def capture_eq(o):
+    """From now on, record the left channel (Q23) of the EQ's input and output, buffer by
+    buffer: returns the two lists (they grow as `o.run` goes)."""
+    engine = o.engine
+    run_eq = engine._run_eq
+    seen_in, seen_out = [], []
+
+    def spy(work, frames):
+        seen_in.extend(work[0 : 2 * frames : 2])
+        run_eq(work, frames)
+        seen_out.extend(work[0 : 2 * frames : 2])
+
+    engine._run_eq = spy
+    return seen_in, seen_out
+
+
+def words(o, buffers):
+    """The 32-bit output words of the next `buffers` buffers, both channels (int64)."""
+    start = len(o.i2s.chunks)
+    for _ in range(buffers):
+        o.i2s.handler(o.i2s)
+    return np.frombuffer(b"".join(o.i2s.chunks[start:]), dtype="<i4").astype(np.int64)
+
+
+def biquad_dc_lsb(band, freq=1000, level_db=-6.0):
+    """(DC the EQ adds, DC of the 32-bit output) in 24-bit LSB, with a tone of `freq` through
+    one EQ band (kind, Hz, dB, Q) at 48 kHz: means over 192 buffers (1024 periods of 1 kHz)
+    after 2 s for the band's start-up transient to die away, less the EQ input's mean."""
+    x = sine(freq, 49152 / 48000, 48000, level_db)  # whole buffers: the WAV loops seamlessly
+    o = Offline(bits=32, wav=wav_bytes(x, x))
+    o.engine.set_eq_band(1, *band)
+    o.settle(400)
+    seen_in, seen_out = capture_eq(o)
+    out = words(o, 192)[0::2]  # 49152 frames: 1024 periods of 1 kHz
+    eq_dc = float(np.mean(seen_out) - np.mean(seen_in))
+    return eq_dc, float(np.mean(out)) / 256
+
+
+def silent_tail(setup, freq=25, amplitude_lsb=100, tone_s=0.1):
+    """A small low-frequency tone (amplitude in 24-bit LSB) for tone_s, then digital silence,
+    through the EQ that `setup(engine)` sets. Returns (ms after the tone until the EQ output is
+    exact zero for good, None if not within 2 s; the distinct 32-bit words of the last second,
+    unmuted; the same muted)."""
+    rate = 48000
+    n = int(rate * 4.0)  # the WAV loops: 3.5 s are measured, tone first
+    t = np.arange(n)
+    x = np.where(t < tone_s * rate, amplitude_lsb * np.sin(2 * np.pi * freq * t / rate), 0.0)
+    wav = wav_bytes(x / (1 << 23), x / (1 << 23))  # 24-bit: the amplitude in its LSB
+    results = []
+    for muted in (False, True):
+        o = Offline(bits=32)
+        setup(o.engine)
+        o.settle(400)  # the EQ's section crossfades are over
+        o.engine.open_wav(io.BytesIO(wav))
+        if muted:
+            o.engine.set_gain(0)
+        seen_in, seen_out = capture_eq(o)
+        o.engine.select_input("wav")  # fades out, clears the EQ, starts the WAV from its start
+        end_words = words(o, int(3.5 * rate) // o.engine.frames)[-2 * rate :]
+        eq_in = np.asarray(seen_in)
+        eq_out = np.asarray(seen_out)
+        playing = np.nonzero(eq_in)[0]
+        assert len(eq_in) - playing[-1] > 2.5 * rate  # the silence, not the WAV's next loop
+        live = np.nonzero(eq_out)[0]
+        last = int(live[-1]) if len(live) else -1
+        zero_ms = (last + 1 - playing[-1] - 1) * 1000 / rate
+        settled = None if last > len(eq_out) - rate else max(0.0, zero_ms)
+        results.append((settled, sorted(set(end_words.tolist()))))
+    (settled, unmuted), (_, muted_words) = results
+    return settled, unmuted, muted_words

@@ -56,18 +56,19 @@ static void biquad_run(int32_t *buf, int32_t n_frames, const int32_t *c5, int32_
                 int32_t m = b0h * xl + b0l * xh + b1h * x1l + b1l * x1h + b2h * x2l + b2l * x2h;
                 m += a1h * y1l + a1l * y1h + a2h * y2l + a2l * y2h;
                 int32_t lo = r + b0l * xl + b1l * x1l + b2l * x2l + a1l * y1l + a2l * y2l;
+                lo += (a1h * e1 + a2h * e2) * 4;
+                lo += ((a1l * e1) >> 12) + ((a2l * e2) >> 12);
                 m += lo >> 14;
                 r = lo & 0x3FFF;
-                if ((h | m) == 0) m = e1;
-                else m += e1 + e1 - e2;
                 e2 = e1;
                 e1 = m & 0xFFF;
-                int32_t y = (h << 2) + (m >> 12);
-                if (y > 0x3FFFFFF) y = 0x3FFFFFF;
-                else if (y < -0x3FFFFFF) y = -0x3FFFFFF;
+                int32_t w = (h << 2) + (m >> 12);
+                int32_t y = w + (e1 >> 11);
+                if (y > 0x3FFFFFF) { y = 0x3FFFFFF; w = y; e1 = 0; }
+                else if (y < -0x3FFFFFF) { y = -0x3FFFFFF; w = y; e1 = 0; }
                 buf[i] = y;
                 x2h = x1h; x2l = x1l; x1h = xh; x1l = xl;
-                y2h = y1h; y2l = y1l; y1h = y >> 14; y1l = y & 0x3FFF;
+                y2h = y1h; y2l = y1l; y1h = w >> 14; y1l = w & 0x3FFF;
             }
             s[0] = (x1h << 14) + x1l; s[1] = (x2h << 14) + x2l;
             s[2] = (y1h << 14) + y1l; s[3] = (y2h << 14) + y2l;

@@ -8,20 +8,23 @@ and by the armv6m emulator test):
 - c * v is split in 14-bit halves: c = ch*2**14 + cl, v = vh*2**14 + vl, so
   c*v / 2**26 = 4*ch*vh + (ch*vl + cl*vh + cl*vl / 2**14) / 2**12. The first part sums to
   |H| < 1.5 * 2**30, the middle to |M| < 29 * 2**26 < 2**31.
-- The five low products cl*vl (each >= 0 and < 2**28) are summed whole, with the remainder r
-  (< 2**14) the sum left below 2**14 at the previous sample: lo = r + sum < 5 * 2**28 + 2**14
-  < 2**31. M gets lo >> 14, the next sample gets lo & 0x3FFF (fraction saving). Flooring each
-  product instead lost 2.5 units of M a sample on average: a DC the low sections' 1/A(1) (up
-  to 2**17) made tens of LSB, and a floor that held the silent tail at a constant.
-- M is quantized once per sample with second-order error feedback (residual e, shaped by
-  (1 - z**-1)**2): without it the rounding of a 20-100 Hz section is amplified by 1/A(z),
-  about +75 dB, and a bass shelf would hiss at -60 dBFS.
-- When the whole sum is exactly zero (H = M = 0: the section's input and history are silent)
-  the residual is held (e = e1) instead of fed back. Fed back, the residual of a silent
-  section drifts by e1 - e2 every sample, wraps, and emits a +-1 pulse every few thousand
-  samples forever (an idle tone); held, silence in gives exact zero out, and a decaying tail
-  reaches it (tools/analyze.py figures). In music the sum is almost never exactly zero.
-State per section and channel: x1, x2, y1, y2, e1, e2, r (7 ints).
+- The output is rounded to an integer, but the section's history keeps the exact value: its
+  floor w (y1, y2) and its fraction e (e1, e2, 12 bits: units of 2**-12 LSB), and the
+  recursion multiplies both by a1 and a2. a*e/2**26 in units of 2**-12 is ah*e/2**12 +
+  al*e/2**26: ah*e*4 and (al*e) >> 12 go into the low sum (|ah*e*4| < 2**27, al*e < 2**26).
+  This is error feedback with the section's own coefficients: the output differs from the
+  filter run exactly by its final rounding alone (+-0.5 LSB, white), a tail decays as the
+  exact filter's does, and once the input is silent the output reaches exact zero (what is
+  left in e is below 0.5 LSB and rounds to 0). Feedback of 2*e1 - e2 instead (shaped by
+  (1 - z**-1)**2, 12 cycles a sample cheaper) matches a1, a2 only near DC: some silent
+  sections then emitted a +-1 pulse every few thousand samples forever (an idle tone).
+- The low products cl*vl (each >= 0 and < 2**28), the e products and the remainder r (< 2**14)
+  the low sum left at the previous sample are summed whole: lo < 5 * 2**28 + 1.5 * 2**27
+  + 2**16 < 2**31 and > -1.5 * 2**27. M gets lo >> 14, the next sample lo & 0x3FFF (fraction
+  saving). Flooring each low product instead lost 2.5 units of M a sample on average: a DC
+  that a low section's 1/A(1) (up to 2**17) made tens of LSB, and a floor that held the silent
+  tail at a constant.
+State per section and channel: x1, x2, w1, w2, e1, e2, r (7 ints; silence is all zero).
 """
 
 import math
@@ -189,19 +192,22 @@ def biquad_run(buf: ptr32, frames: int, coefs: ptr32, state: ptr32, order: ptr8,
                 m = b0h * xl + b0l * xh + b1h * x1l + b1l * x1h + b2h * x2l + b2l * x2h
                 m += a1h * y1l + a1l * y1h + a2h * y2l + a2l * y2h
                 lo = r + b0l * xl + b1l * x1l + b2l * x2l + a1l * y1l + a2l * y2l
+                lo += (a1h * e1 + a2h * e2) << 2
+                lo += ((a1l * e1) >> 12) + ((a2l * e2) >> 12)
                 m += lo >> 14
                 r = lo & 0x3FFF
-                if (h | m) == 0:
-                    m = e1  # silent: hold the residual (no drift, no idle tone)
-                else:
-                    m += e1 + e1 - e2
                 e2 = e1
                 e1 = m & 0xFFF
-                y = (h << 2) + (m >> 12)
+                w = (h << 2) + (m >> 12)
+                y = w + (e1 >> 11)
                 if y > 0x3FFFFFF:
                     y = 0x3FFFFFF
+                    w = y
+                    e1 = 0
                 elif y < -0x3FFFFFF:
                     y = -0x3FFFFFF
+                    w = y
+                    e1 = 0
                 buf[i] = y
                 x2h = x1h
                 x2l = x1l
@@ -209,8 +215,8 @@ def biquad_run(buf: ptr32, frames: int, coefs: ptr32, state: ptr32, order: ptr8,
                 x1l = xl
                 y2h = y1h
                 y2l = y1l
-                y1h = y >> 14
-                y1l = y & 0x3FFF
+                y1h = w >> 14
+                y1l = w & 0x3FFF
                 i += 2
             state[s] = (x1h << 14) + x1l
             state[s + 1] = (x2h << 14) + x2l
@@ -250,15 +256,20 @@ def biquad_run_reference(buf, frames, coefs, state, order, count):
                 m = b0h * xl + b0l * xh + b1h * x1l + b1l * x1h + b2h * x2l + b2l * x2h
                 m += a1h * y1l + a1l * y1h + a2h * y2l + a2l * y2h
                 lo = r + b0l * xl + b1l * x1l + b2l * x2l + a1l * y1l + a2l * y2l
+                lo += (a1h * e1 + a2h * e2) << 2  # the history's fraction, times a1 and a2
+                lo += ((a1l * e1) >> 12) + ((a2l * e2) >> 12)
                 m += lo >> 14  # fraction saving: what is left below 2**14 carries over
                 r = lo & 0x3FFF
-                m = e1 if h == 0 and m == 0 else m + 2 * e1 - e2  # silent: hold e
                 e2, e1 = e1, m & 0xFFF
-                y = max(-LIMIT, min(LIMIT, (h << 2) + (m >> 12)))
+                w = (h << 2) + (m >> 12)  # floor of the exact value: the history
+                y = w + (e1 >> 11)  # rounded: the output
+                if not -LIMIT <= y <= LIMIT:
+                    y = w = max(-LIMIT, min(LIMIT, y))
+                    e1 = 0
                 buf[i] = y
                 x2h, x2l, x1h, x1l = x1h, x1l, xh, xl
                 y2h, y2l = y1h, y1l
-                y1h, y1l = _split(y)
+                y1h, y1l = _split(w)
             state[s] = (x1h << 14) + x1l
             state[s + 1] = (x2h << 14) + x2l
             state[s + 2] = (y1h << 14) + y1l
