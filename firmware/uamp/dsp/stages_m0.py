@@ -8,8 +8,9 @@ ARM calling convention) holds the loop's end address or a spilled sample.
 
 gain_m0(r0 = address of the channel's first Q23 sample, r1 = frames, r2 = address of that
 channel's gain in the 4-word gain state [gL, gR, dL, dR]): one channel per call.
-crossfeed_m0(r0 = work address, r1 = address of the crossfeed state [lpl, lpr, k, a, da] plus
-one scratch word (the loop's end address), r2 = frames).
+crossfeed_m0(r0 = work address, r1 = address of the crossfeed state (crossfeed.py: word 5 is
+the loop's end address, words 6-7 the ring's write frame and delay, the ring from word 8),
+r2 = frames).
 crossfade_m0(r0 = work address, r1 = address of the other buffer, r2 = frames, r3 = address of
 the mix state [t, dt]): `gain.crossfade`.
 to_int16_m0(r0 = output address, r1 = work address, r2 = frames, r3 = output state address):
@@ -72,7 +73,6 @@ def crossfeed_m0(r0, r1, r2):
     add(r4, r4, r5)
     # lpl += k * (left - lpl)
     ldr(r5, [r0, 0])
-    mov(r12, r5)
     sub(r6, r5, r2)
     asr(r7, r6, 15)
     lsl(r6, r6, 17)
@@ -94,9 +94,26 @@ def crossfeed_m0(r0, r1, r2):
     asr(r6, r6, 15)
     add(r3, r3, r7)
     add(r3, r3, r6)
-    # left + a * (lpr - left), rounded
-    mov(r5, r12)
-    sub(r6, r3, r5)
+    # the ring (state word 8 on, a frame of 8 bytes): write slot w, read slot (w - D) & 31
+    ldr(r5, [r1, 24])
+    lsl(r6, r5, 3)
+    add(r6, r6, r1)
+    str(r2, [r6, 32])
+    str(r3, [r6, 36])
+    ldr(r7, [r1, 28])
+    sub(r6, r5, r7)
+    mov(r7, 31)
+    and_(r6, r7)
+    add(r5, 1)
+    and_(r5, r7)
+    str(r5, [r1, 24])
+    lsl(r6, r6, 3)
+    add(r6, r6, r1)
+    ldr(r7, [r6, 32])
+    mov(r12, r7)
+    ldr(r6, [r6, 36])
+    # left + a * (delayed lpr - lpl), rounded
+    sub(r6, r6, r2)
     asr(r7, r6, 15)
     lsl(r6, r6, 17)
     lsr(r6, r6, 17)
@@ -108,13 +125,12 @@ def crossfeed_m0(r0, r1, r2):
     add(r6, r6, r5)
     asr(r6, r6, 15)
     add(r7, r7, r6)
-    mov(r5, r12)
+    ldr(r5, [r0, 0])
     add(r7, r7, r5)
     str(r7, [r0, 0])
-    # right + a * (lpl - right), rounded
-    ldr(r5, [r0, 4])
-    mov(r12, r5)
-    sub(r6, r2, r5)
+    # right + a * (delayed lpl - lpr), rounded
+    mov(r6, r12)
+    sub(r6, r6, r3)
     asr(r7, r6, 15)
     lsl(r6, r6, 17)
     lsr(r6, r6, 17)
@@ -126,7 +142,7 @@ def crossfeed_m0(r0, r1, r2):
     add(r6, r6, r5)
     asr(r6, r6, 15)
     add(r7, r7, r6)
-    mov(r5, r12)
+    ldr(r5, [r0, 4])
     add(r7, r7, r5)
     str(r7, [r0, 4])
     add(r0, 8)
