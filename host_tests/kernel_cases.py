@@ -132,8 +132,8 @@ def one_band(kind, freq_hz, gain_db, q, rate=48000):
     for slot in range(eq.SLOTS):
         biquad.identity(coefs, slot * 5)
     eq.EqSettings.check_band(kind, freq_hz, gain_db, q, rate)
-    design = biquad.design(kind, freq_hz, gain_db, q, rate)
-    eq.fit(design, freq_hz, q, rate, coefs, BAND_SLOT * 5)
+    parts = biquad.design_parts(kind, freq_hz, gain_db, q, rate)
+    eq.fit(parts, freq_hz, q, rate, coefs, BAND_SLOT * 5)
     return coefs
 
 
