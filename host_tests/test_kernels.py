@@ -250,7 +250,7 @@ def test_biquad_adds_no_dc_only_the_output_rounding():
 def test_biquad_silent_tail_follows_the_exact_filter_to_exact_zero():
     """A small low-frequency signal, then digital silence: the band's output is its coefficients
     run exactly, rounded (within 0.6 LSB all the way), and exact zero from at most 10 ms after
-    that exact response has fallen below 0.5 LSB for good (the 32-bit output then carries only
+    that exact response has fallen below 0.4 LSB for good (the 32-bit output then carries only
     the deliberate +-1 of its lowest bit, output.py)."""
     for band, freq, amplitude in cases.TAIL_CASES:
         coefs = cases.one_band(*band)
