@@ -17,7 +17,10 @@ Block (words): 0-9 b0h b0l b1h b1l b2h b2l a1h a1l a2h a2l (a's negated, h = c >
 l = c & 0x3FFF), 10-17 x1h x1l x2h x2l w1h w1l w2h w2l, 18 4*e1, 19 4*e2 (4e: one multiply
 gives ah*e*4, and (al*4e) >> 14 = (al*e) >> 12), 20 r (the low sum's remainder), 21 the
 caller's r8, 22 clamp limit, 23 unused. r12 (scratch in the ARM calling convention) holds the
-end address; r8 the running low sum (callee-saved: kept in word 21 and restored).
+end address; r8 the running low sum (callee-saved: kept in word 21 and restored). The
+assembler's add takes low registers only, so `add(r8, r3)` and `add(r8, r1)` are written as
+their ADD (register) T2 encodings, data(2, 0x4498) and data(2, 0x4488) (ARMv6-M ARM A6.7.3).
+SOURCE is a string the board keeps in RAM: it carries few comments.
 """
 
 from array import array
@@ -72,7 +75,7 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    data(2, 0x4498)  # add(r8, r3): ADD T2 by hand, the assembler's add takes low registers
+    data(2, 0x4498)
     # b2 * x2
     ldr(r4, [r2, 48])
     ldr(r5, [r2, 52])
@@ -87,14 +90,14 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    data(2, 0x4498)  # add(r8, r3): ADD T2 by hand, the assembler's add takes low registers
+    data(2, 0x4498)
     # -a1 * (w1 + e1), e1 the fraction the output was rounded from
     ldr(r4, [r2, 56])
     ldr(r5, [r2, 60])
     ldr(r3, [r2, 24])
-    ldr(r1, [r2, 72])  # 4e
+    ldr(r1, [r2, 72])
     mul(r1, r3)
-    data(2, 0x4488)  # add(r8, r1)
+    data(2, 0x4488)
     mov(r1, r3)
     mul(r1, r5)
     add(r6, r6, r1)
@@ -104,19 +107,19 @@ def biquad_m0(r0, r1, r2):
     ldr(r1, [r2, 72])
     mul(r1, r3)
     lsr(r1, r1, 14)
-    data(2, 0x4488)  # add(r8, r1)
+    data(2, 0x4488)
     mov(r1, r3)
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    data(2, 0x4498)  # add(r8, r3): ADD T2 by hand, the assembler's add takes low registers
+    data(2, 0x4498)
     # -a2 * (w2 + e2)
     ldr(r4, [r2, 64])
     ldr(r5, [r2, 68])
     ldr(r3, [r2, 32])
-    ldr(r1, [r2, 76])  # 4e
+    ldr(r1, [r2, 76])
     mul(r1, r3)
-    data(2, 0x4488)  # add(r8, r1)
+    data(2, 0x4488)
     mov(r1, r3)
     mul(r1, r5)
     add(r6, r6, r1)
@@ -126,12 +129,12 @@ def biquad_m0(r0, r1, r2):
     ldr(r1, [r2, 76])
     mul(r1, r3)
     lsr(r1, r1, 14)
-    data(2, 0x4488)  # add(r8, r1)
+    data(2, 0x4488)
     mov(r1, r3)
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    data(2, 0x4498)  # add(r8, r3): ADD T2 by hand, the assembler's add takes low registers
+    data(2, 0x4498)
     ldr(r3, [r0, 0])
     asr(r4, r3, 14)
     lsl(r5, r3, 18)
@@ -148,7 +151,7 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    data(2, 0x4498)  # add(r8, r3): ADD T2 by hand, the assembler's add takes low registers
+    data(2, 0x4498)
     str(r4, [r2, 48])  # x replaces x2, which is no longer needed
     str(r5, [r2, 52])
     # fraction saving: m += lo >> 14; lo & 0x3FFF stays in r8 for the next sample
@@ -196,7 +199,7 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    data(2, 0x4498)  # add(r8, r3): ADD T2 by hand, the assembler's add takes low registers
+    data(2, 0x4498)
     # b2 * x2
     ldr(r4, [r2, 40])
     ldr(r5, [r2, 44])
@@ -211,14 +214,14 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    data(2, 0x4498)  # add(r8, r3): ADD T2 by hand, the assembler's add takes low registers
+    data(2, 0x4498)
     # -a1 * (w1 + e1), e1 the fraction the output was rounded from
     ldr(r4, [r2, 64])
     ldr(r5, [r2, 68])
     ldr(r3, [r2, 24])
-    ldr(r1, [r2, 76])  # 4e
+    ldr(r1, [r2, 76])
     mul(r1, r3)
-    data(2, 0x4488)  # add(r8, r1)
+    data(2, 0x4488)
     mov(r1, r3)
     mul(r1, r5)
     add(r6, r6, r1)
@@ -228,19 +231,19 @@ def biquad_m0(r0, r1, r2):
     ldr(r1, [r2, 76])
     mul(r1, r3)
     lsr(r1, r1, 14)
-    data(2, 0x4488)  # add(r8, r1)
+    data(2, 0x4488)
     mov(r1, r3)
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    data(2, 0x4498)  # add(r8, r3): ADD T2 by hand, the assembler's add takes low registers
+    data(2, 0x4498)
     # -a2 * (w2 + e2)
     ldr(r4, [r2, 56])
     ldr(r5, [r2, 60])
     ldr(r3, [r2, 32])
-    ldr(r1, [r2, 72])  # 4e
+    ldr(r1, [r2, 72])
     mul(r1, r3)
-    data(2, 0x4488)  # add(r8, r1)
+    data(2, 0x4488)
     mov(r1, r3)
     mul(r1, r5)
     add(r6, r6, r1)
@@ -250,12 +253,12 @@ def biquad_m0(r0, r1, r2):
     ldr(r1, [r2, 72])
     mul(r1, r3)
     lsr(r1, r1, 14)
-    data(2, 0x4488)  # add(r8, r1)
+    data(2, 0x4488)
     mov(r1, r3)
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    data(2, 0x4498)  # add(r8, r3): ADD T2 by hand, the assembler's add takes low registers
+    data(2, 0x4498)
     ldr(r3, [r0, 0])
     asr(r4, r3, 14)
     lsl(r5, r3, 18)
@@ -272,7 +275,7 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    data(2, 0x4498)  # add(r8, r3): ADD T2 by hand, the assembler's add takes low registers
+    data(2, 0x4498)
     str(r4, [r2, 40])  # x replaces x2, which is no longer needed
     str(r5, [r2, 44])
     # fraction saving: m += lo >> 14; lo & 0x3FFF stays in r8 for the next sample
