@@ -200,6 +200,7 @@ class Commands:
             "limit_count": getattr(eng, "limit_count", None),
             "limit_db": round(eng.limit_db(), 1) if hasattr(eng, "limit_db") else None,
             "underruns": getattr(eng, "underruns", None),
+            "audio_faults": getattr(eng, "faults", None),  # the callback caught and silenced
             "rate": getattr(eng, "rate", None),
             "uptime": app.uptime_s(),
             "standby": self._standby(),
@@ -269,6 +270,11 @@ class Commands:
             "clips %s  limited %s  underruns %s  up %d s"
             % (_show(s["clip_count"]), limited, _show(s["underruns"]), s["uptime"])
         )
+        if s["audio_faults"]:
+            self.reply(
+                "audio faults %d (last %s): each played silence; the callback runs unlocked"
+                % (s["audio_faults"], self.app.engine.fault)
+            )
         if s["standby"]:
             self.reply("standby: amp off ('standby off' wakes)")
         hold = getattr(self.app, "floor_hold", None)

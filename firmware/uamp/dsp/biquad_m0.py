@@ -1,7 +1,8 @@
 """The biquad section of uamp/dsp/biquad.py in hand-written Thumb for RP2040 (Cortex-M0+).
 
-Same integer math as `biquad_run` (split 14-bit products, one quantization per sample with
-second-order error feedback, clamp at 2**26), for one section and one channel per call, with
+Same integer math as `biquad_run` (split 14-bit products, the history's fraction fed back
+through a1 and a2, the low products summed with fraction saving, the output rounded, clamp at
+2**26), for one section and one channel per call, with
 its operands in a 24-word block so every value is one `ldr` away. The viper kernel keeps ~20
 locals on the stack; this keeps the five products' halves in registers: about 4x fewer cycles
 (see `make bench`). Frames must be even (two samples per loop pass).
@@ -13,8 +14,13 @@ rejects it, so the source is a string compiled on the board at start-up (`load()
 the engine runs the viper kernel.
 
 Block (words): 0-9 b0h b0l b1h b1l b2h b2l a1h a1l a2h a2l (a's negated, h = c >> 14,
-l = c & 0x3FFF), 10-17 x1h x1l x2h x2l y1h y1l y2h y2l, 18 e1, 19 e2, 20-21 unused,
-22 clamp limit, 23 unused. r12 (scratch in the ARM calling convention) holds the end address.
+l = c & 0x3FFF), 10-17 x1h x1l x2h x2l w1h w1l w2h w2l, 18 4*e1, 19 4*e2 (4e: one multiply
+gives ah*e*4, and (al*4e) >> 14 = (al*e) >> 12), 20 r (the low sum's remainder), 21 the
+caller's r8, 22 clamp limit, 23 unused. r12 (scratch in the ARM calling convention) holds the
+end address; r8 the running low sum (callee-saved: kept in word 21 and restored). The
+assembler's add takes low registers only, so `add(r8, r3)` and `add(r8, r1)` are written as
+their ADD (register) T2 encodings, data(2, 0x4498) and data(2, 0x4488) (ARMv6-M ARM A6.7.3).
+SOURCE is a string the board keeps in RAM: it carries few comments.
 """
 
 from array import array
@@ -28,26 +34,35 @@ SOURCE = """
 @micropython.asm_thumb
 def biquad_m0(r0, r1, r2):
     # r0: address of the channel's first sample (stride 8 bytes), r1: frames (even), r2: block
-    # Two samples per pass: the second reads x1/x2 and y1/y2 from swapped slots, so the newest
-    # value simply overwrites the oldest and no history is copied.
+    # Two samples per pass: the second reads x1/x2, w1/w2 and e1/e2 from swapped slots, so the
+    # newest value simply overwrites the oldest and no history is copied.
     lsl(r1, r1, 3)
     add(r1, r1, r0)
     mov(r12, r1)
+    mov(r3, r8)  # r8 is the caller's (callee-saved): kept in the block, restored at the end
+    str(r3, [r2, 84])
+    ldr(r3, [r2, 80])  # r8: the low sum, from the remainder r
+    mov(r8, r3)
     b(loop)
-    label(clamp_a)  # out of line: y clamped to +-LIMIT
+    label(clamp_far_a)  # out of line: y clamped to +-LIMIT, the history to y (e = 0)
     ldr(r3, [r2, 88])
-    cmp(r7, r3)
+    cmp(r6, r3)
     ble(below_a)
-    mov(r7, r3)
+    mov(r6, r3)
     label(below_a)
     neg(r3, r3)
-    cmp(r7, r3)
+    cmp(r6, r3)
     bge(above_a)
-    mov(r7, r3)
+    mov(r6, r3)
     label(above_a)
+    mov(r7, r6)
+    mov(r3, 0)
+    str(r3, [r2, 76])
     b(clamped_a)
+    label(clamp_a)  # in reach of sample a's bne
+    b(clamp_far_a)
     label(loop)
-    # --- sample a: x1 at 40, x2 at 48, y1 at 56, y2 at 64 (bytes) ---
+    # --- sample a: x1 at 40, x2 at 48, w1 at 56, w2 at 64, 4e1 at 72, 4e2 at 76 (bytes) ---
     # b1 * x1 (the first term sets h and m)
     ldr(r4, [r2, 40])
     ldr(r5, [r2, 44])
@@ -60,8 +75,7 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
+    data(2, 0x4498)
     # b2 * x2
     ldr(r4, [r2, 48])
     ldr(r5, [r2, 52])
@@ -76,40 +90,51 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
-    # -a1 * y1
+    data(2, 0x4498)
+    # -a1 * (w1 + e1), e1 the fraction the output was rounded from
     ldr(r4, [r2, 56])
     ldr(r5, [r2, 60])
     ldr(r3, [r2, 24])
+    ldr(r1, [r2, 72])
+    mul(r1, r3)
+    data(2, 0x4488)
     mov(r1, r3)
     mul(r1, r5)
     add(r6, r6, r1)
     mul(r3, r4)
     add(r7, r7, r3)
     ldr(r3, [r2, 28])
+    ldr(r1, [r2, 72])
+    mul(r1, r3)
+    lsr(r1, r1, 14)
+    data(2, 0x4488)
     mov(r1, r3)
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
-    # -a2 * y2
+    data(2, 0x4498)
+    # -a2 * (w2 + e2)
     ldr(r4, [r2, 64])
     ldr(r5, [r2, 68])
     ldr(r3, [r2, 32])
+    ldr(r1, [r2, 76])
+    mul(r1, r3)
+    data(2, 0x4488)
     mov(r1, r3)
     mul(r1, r5)
     add(r6, r6, r1)
     mul(r3, r4)
     add(r7, r7, r3)
     ldr(r3, [r2, 36])
+    ldr(r1, [r2, 76])
+    mul(r1, r3)
+    lsr(r1, r1, 14)
+    data(2, 0x4488)
     mov(r1, r3)
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
+    data(2, 0x4498)
     ldr(r3, [r0, 0])
     asr(r4, r3, 14)
     lsl(r5, r3, 18)
@@ -126,39 +151,42 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
+    data(2, 0x4498)
     str(r4, [r2, 48])  # x replaces x2, which is no longer needed
     str(r5, [r2, 52])
-    # error feedback: m += 2*e1 - e2; e2 = e1; e1 = m & 0xFFF
-    ldr(r3, [r2, 72])
-    ldr(r4, [r2, 76])
+    # fraction saving: m += lo >> 14; lo & 0x3FFF stays in r8 for the next sample
+    mov(r1, r8)
+    asr(r3, r1, 14)
+    lsl(r1, r1, 18)
+    lsr(r1, r1, 18)
+    mov(r8, r1)
     add(r6, r6, r3)
-    add(r6, r6, r3)
-    sub(r6, r6, r4)
+    # w = (h << 2) + (m >> 12) and e = m & 0xFFF (kept as 4e) are the history,
+    # y = w + (e >> 11) the output: rounded
     lsl(r4, r6, 20)
-    lsr(r4, r4, 20)
+    lsr(r4, r4, 18)
     str(r4, [r2, 76])  # e replaces e2
-    # y = (h << 2) + (m >> 12), clamped to +-LIMIT
     lsl(r7, r7, 2)
     asr(r6, r6, 12)
     add(r7, r7, r6)
+    lsr(r4, r4, 13)
+    add(r6, r7, r4)
     # in range (|y| <= LIMIT) when y - (y < 0) fits 27 bits: no load, no taken branch
-    asr(r3, r7, 31)
-    add(r3, r3, r7)
+    asr(r3, r6, 31)
+    add(r3, r3, r6)
     lsl(r1, r3, 5)
     asr(r1, r1, 5)
     cmp(r1, r3)
     bne(clamp_a)
     label(clamped_a)
-    str(r7, [r0, 0])
-    asr(r3, r7, 14)  # y replaces y2
+    str(r6, [r0, 0])
+    asr(r3, r7, 14)  # w replaces w2
     str(r3, [r2, 64])
     lsl(r3, r7, 18)
     lsr(r3, r3, 18)
     str(r3, [r2, 68])
     add(r0, 8)
-    # --- sample b: x1 at 48, x2 at 40, y1 at 64, y2 at 56 (bytes) ---
+    # --- sample b: x1 at 48, x2 at 40, w1 at 64, w2 at 56, 4e1 at 76, 4e2 at 72 (bytes) ---
     # b1 * x1 (the first term sets h and m)
     ldr(r4, [r2, 48])
     ldr(r5, [r2, 52])
@@ -171,8 +199,7 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
+    data(2, 0x4498)
     # b2 * x2
     ldr(r4, [r2, 40])
     ldr(r5, [r2, 44])
@@ -187,40 +214,51 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
-    # -a1 * y1
+    data(2, 0x4498)
+    # -a1 * (w1 + e1), e1 the fraction the output was rounded from
     ldr(r4, [r2, 64])
     ldr(r5, [r2, 68])
     ldr(r3, [r2, 24])
+    ldr(r1, [r2, 76])
+    mul(r1, r3)
+    data(2, 0x4488)
     mov(r1, r3)
     mul(r1, r5)
     add(r6, r6, r1)
     mul(r3, r4)
     add(r7, r7, r3)
     ldr(r3, [r2, 28])
+    ldr(r1, [r2, 76])
+    mul(r1, r3)
+    lsr(r1, r1, 14)
+    data(2, 0x4488)
     mov(r1, r3)
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
-    # -a2 * y2
+    data(2, 0x4498)
+    # -a2 * (w2 + e2)
     ldr(r4, [r2, 56])
     ldr(r5, [r2, 60])
     ldr(r3, [r2, 32])
+    ldr(r1, [r2, 72])
+    mul(r1, r3)
+    data(2, 0x4488)
     mov(r1, r3)
     mul(r1, r5)
     add(r6, r6, r1)
     mul(r3, r4)
     add(r7, r7, r3)
     ldr(r3, [r2, 36])
+    ldr(r1, [r2, 72])
+    mul(r1, r3)
+    lsr(r1, r1, 14)
+    data(2, 0x4488)
     mov(r1, r3)
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
+    data(2, 0x4498)
     ldr(r3, [r0, 0])
     asr(r4, r3, 14)
     lsl(r5, r3, 18)
@@ -237,33 +275,36 @@ def biquad_m0(r0, r1, r2):
     mul(r1, r4)
     add(r6, r6, r1)
     mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
+    data(2, 0x4498)
     str(r4, [r2, 40])  # x replaces x2, which is no longer needed
     str(r5, [r2, 44])
-    # error feedback: m += 2*e1 - e2; e2 = e1; e1 = m & 0xFFF
-    ldr(r3, [r2, 76])
-    ldr(r4, [r2, 72])
+    # fraction saving: m += lo >> 14; lo & 0x3FFF stays in r8 for the next sample
+    mov(r1, r8)
+    asr(r3, r1, 14)
+    lsl(r1, r1, 18)
+    lsr(r1, r1, 18)
+    mov(r8, r1)
     add(r6, r6, r3)
-    add(r6, r6, r3)
-    sub(r6, r6, r4)
+    # w = (h << 2) + (m >> 12) and e = m & 0xFFF (kept as 4e) are the history,
+    # y = w + (e >> 11) the output: rounded
     lsl(r4, r6, 20)
-    lsr(r4, r4, 20)
+    lsr(r4, r4, 18)
     str(r4, [r2, 72])  # e replaces e2
-    # y = (h << 2) + (m >> 12), clamped to +-LIMIT
     lsl(r7, r7, 2)
     asr(r6, r6, 12)
     add(r7, r7, r6)
+    lsr(r4, r4, 13)
+    add(r6, r7, r4)
     # in range (|y| <= LIMIT) when y - (y < 0) fits 27 bits: no load, no taken branch
-    asr(r3, r7, 31)
-    add(r3, r3, r7)
+    asr(r3, r6, 31)
+    add(r3, r3, r6)
     lsl(r1, r3, 5)
     asr(r1, r1, 5)
     cmp(r1, r3)
     bne(clamp_b)
     label(clamped_b)
-    str(r7, [r0, 0])
-    asr(r3, r7, 14)  # y replaces y2
+    str(r6, [r0, 0])
+    asr(r3, r7, 14)  # w replaces w2
     str(r3, [r2, 56])
     lsl(r3, r7, 18)
     lsr(r3, r3, 18)
@@ -273,19 +314,26 @@ def biquad_m0(r0, r1, r2):
     cmp(r0, r1)
     bge(done)
     b(loop)
-    label(clamp_b)  # out of line: y clamped to +-LIMIT
+    label(clamp_b)  # out of line: y clamped to +-LIMIT, the history to y (e = 0)
     ldr(r3, [r2, 88])
-    cmp(r7, r3)
+    cmp(r6, r3)
     ble(below_b)
-    mov(r7, r3)
+    mov(r6, r3)
     label(below_b)
     neg(r3, r3)
-    cmp(r7, r3)
+    cmp(r6, r3)
     bge(above_b)
-    mov(r7, r3)
+    mov(r6, r3)
     label(above_b)
+    mov(r7, r6)
+    mov(r3, 0)
+    str(r3, [r2, 72])
     b(clamped_b)
     label(done)
+    mov(r3, r8)
+    str(r3, [r2, 80])
+    ldr(r3, [r2, 84])
+    mov(r8, r3)
 """
 
 
@@ -314,7 +362,7 @@ def pack_block(blk: ptr32, coefs: ptr32, state: ptr32, slot: int, ch: int):
     """Coefficients of `slot` and its state for channel `ch` into the block, split (v wrapped
     to 30 bits, then v >> 14 and v & 0x3FFF). Unrolled: the loop form took twice the cycles."""
     c = slot * 5
-    s = (slot * 2 + ch) * 6
+    s = (slot * 2 + ch) * 7  # biquad.STATE_PER
     v = ((coefs[c] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
     blk[0] = v >> 14
     blk[1] = v & 0x3FFF
@@ -342,15 +390,16 @@ def pack_block(blk: ptr32, coefs: ptr32, state: ptr32, slot: int, ch: int):
     v = ((state[s + 3] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
     blk[16] = v >> 14
     blk[17] = v & 0x3FFF
-    blk[18] = state[s + 4]
-    blk[19] = state[s + 5]
+    blk[18] = state[s + 4] << 2
+    blk[19] = state[s + 5] << 2
+    blk[20] = state[s + 6]
     blk[22] = 0x3FFFFFF
 
 
 @micropython.viper
 def unpack_block(blk: ptr32, state: ptr32, slot: int, ch: int):
     """The block's state back into the cascade's state array (unrolled, as pack_block)."""
-    s = (slot * 2 + ch) * 6
+    s = (slot * 2 + ch) * 7  # biquad.STATE_PER
     hi = ((blk[10] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
     state[s] = (hi << 14) + blk[11]
     hi = ((blk[12] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
@@ -359,8 +408,9 @@ def unpack_block(blk: ptr32, state: ptr32, slot: int, ch: int):
     state[s + 2] = (hi << 14) + blk[15]
     hi = ((blk[16] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
     state[s + 3] = (hi << 14) + blk[17]
-    state[s + 4] = blk[18]
-    state[s + 5] = blk[19]
+    state[s + 4] = blk[18] >> 2
+    state[s + 5] = blk[19] >> 2
+    state[s + 6] = blk[20]
 
 
 def run_channel(kernel, work_address, blk, frames, coefs, state, order, count, ch):
