@@ -70,11 +70,15 @@ SILENT_EXCESS_DB = 200.0  # trim_excess_db() when silence is asked and something
 # silent, the fault is counted (status) and the callback goes on unlocked (_fault).
 LOCK_HEAP = True
 # ... but frames on the C stack need room there: the callback runs wherever the scheduler
-# finds the main loop, and on the emulated Pico it starts 4.6 KB deep when the loop idles,
-# 5.9 KB during an EQ change's float work (RPI_PICO's C stack is 8 KB: a locked callback from
-# there hit MicroPython's stack limit, RuntimeError). Deeper than this, a buffer runs unlocked
-# (its frames from the heap, as without the lock).
-LOCK_STACK_BELOW = 5200
+# finds the main loop. Measured on the emulated Pico: MicroPython's stack limit is at 8148
+# bytes, the locked refill goes up to 3976 bytes below its entry (an EQ crossfade through the
+# Thumb cascade), and the entry is 4.5-4.9 KB deep when the main loop idles, 5.9 KB during an
+# EQ change's float work. Past the limit a RuntimeError, or worse: locked frames go on the C
+# stack unchecked (alloca) and the emulated RP2040 faulted on corrupted memory. So the lock is
+# taken only with room for the whole refill; deeper, a buffer runs unlocked (frames from the
+# heap, as without the lock): today that is most buffers on the Pico (issue 11: the refill's
+# call chain must get shallower, or the main loop's, before the lock can pay off there).
+LOCK_STACK_BELOW = 3900
 
 
 def _nothing():
