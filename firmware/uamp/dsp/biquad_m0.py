@@ -9,8 +9,8 @@ host_tests/test_kernels_emu.py runs it on the armv6m emulator and compares it bi
 the plain-Python twin.
 
 `@micropython.asm_thumb` exists only on ARM ports, and mpy-cross for other architectures
-rejects it, so the source is a string compiled on the board at start-up (`load()`); elsewhere
-the engine runs the viper kernel.
+rejects it, so the source is a string (biquad_m0_thumb.py) compiled on the board at start-up
+(`load()`); elsewhere the engine runs the viper kernel.
 
 Block (words): 0-9 b0h b0l b1h b1l b2h b2l a1h a1l a2h a2l (a's negated, h = c >> 14,
 l = c & 0x3FFF), 10-17 x1h x1l x2h x2l y1h y1l y2h y2l, 18 e1, 19 e2, 20-21 unused,
@@ -24,279 +24,22 @@ import micropython
 BLOCK_WORDS = 24
 LIMIT = (1 << 26) - 1
 
-SOURCE = """
-@micropython.asm_thumb
-def biquad_m0(r0, r1, r2):
-    # r0: address of the channel's first sample (stride 8 bytes), r1: frames (even), r2: block
-    # Two samples per pass: the second reads x1/x2 and y1/y2 from swapped slots, so the newest
-    # value simply overwrites the oldest and no history is copied.
-    lsl(r1, r1, 3)
-    add(r1, r1, r0)
-    mov(r12, r1)
-    b(loop)
-    label(clamp_a)  # out of line: y clamped to +-LIMIT
-    ldr(r3, [r2, 88])
-    cmp(r7, r3)
-    ble(below_a)
-    mov(r7, r3)
-    label(below_a)
-    neg(r3, r3)
-    cmp(r7, r3)
-    bge(above_a)
-    mov(r7, r3)
-    label(above_a)
-    b(clamped_a)
-    label(loop)
-    # --- sample a: x1 at 40, x2 at 48, y1 at 56, y2 at 64 (bytes) ---
-    # b1 * x1 (the first term sets h and m)
-    ldr(r4, [r2, 40])
-    ldr(r5, [r2, 44])
-    ldr(r6, [r2, 8])
-    mov(r7, r6)
-    mul(r6, r5)
-    mul(r7, r4)
-    ldr(r3, [r2, 12])
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
-    # b2 * x2
-    ldr(r4, [r2, 48])
-    ldr(r5, [r2, 52])
-    ldr(r3, [r2, 16])
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
-    ldr(r3, [r2, 20])
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
-    # -a1 * y1
-    ldr(r4, [r2, 56])
-    ldr(r5, [r2, 60])
-    ldr(r3, [r2, 24])
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
-    ldr(r3, [r2, 28])
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
-    # -a2 * y2
-    ldr(r4, [r2, 64])
-    ldr(r5, [r2, 68])
-    ldr(r3, [r2, 32])
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
-    ldr(r3, [r2, 36])
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
-    ldr(r3, [r0, 0])
-    asr(r4, r3, 14)
-    lsl(r5, r3, 18)
-    lsr(r5, r5, 18)
-    # b0 * x
-    ldr(r3, [r2, 0])
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
-    ldr(r3, [r2, 4])
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
-    str(r4, [r2, 48])  # x replaces x2, which is no longer needed
-    str(r5, [r2, 52])
-    # error feedback: m += 2*e1 - e2; e2 = e1; e1 = m & 0xFFF
-    ldr(r3, [r2, 72])
-    ldr(r4, [r2, 76])
-    add(r6, r6, r3)
-    add(r6, r6, r3)
-    sub(r6, r6, r4)
-    lsl(r4, r6, 20)
-    lsr(r4, r4, 20)
-    str(r4, [r2, 76])  # e replaces e2
-    # y = (h << 2) + (m >> 12), clamped to +-LIMIT
-    lsl(r7, r7, 2)
-    asr(r6, r6, 12)
-    add(r7, r7, r6)
-    # in range (|y| <= LIMIT) when y - (y < 0) fits 27 bits: no load, no taken branch
-    asr(r3, r7, 31)
-    add(r3, r3, r7)
-    lsl(r1, r3, 5)
-    asr(r1, r1, 5)
-    cmp(r1, r3)
-    bne(clamp_a)
-    label(clamped_a)
-    str(r7, [r0, 0])
-    asr(r3, r7, 14)  # y replaces y2
-    str(r3, [r2, 64])
-    lsl(r3, r7, 18)
-    lsr(r3, r3, 18)
-    str(r3, [r2, 68])
-    add(r0, 8)
-    # --- sample b: x1 at 48, x2 at 40, y1 at 64, y2 at 56 (bytes) ---
-    # b1 * x1 (the first term sets h and m)
-    ldr(r4, [r2, 48])
-    ldr(r5, [r2, 52])
-    ldr(r6, [r2, 8])
-    mov(r7, r6)
-    mul(r6, r5)
-    mul(r7, r4)
-    ldr(r3, [r2, 12])
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
-    # b2 * x2
-    ldr(r4, [r2, 40])
-    ldr(r5, [r2, 44])
-    ldr(r3, [r2, 16])
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
-    ldr(r3, [r2, 20])
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
-    # -a1 * y1
-    ldr(r4, [r2, 64])
-    ldr(r5, [r2, 68])
-    ldr(r3, [r2, 24])
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
-    ldr(r3, [r2, 28])
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
-    # -a2 * y2
-    ldr(r4, [r2, 56])
-    ldr(r5, [r2, 60])
-    ldr(r3, [r2, 32])
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
-    ldr(r3, [r2, 36])
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
-    ldr(r3, [r0, 0])
-    asr(r4, r3, 14)
-    lsl(r5, r3, 18)
-    lsr(r5, r5, 18)
-    # b0 * x
-    ldr(r3, [r2, 0])
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
-    ldr(r3, [r2, 4])
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    asr(r3, r3, 14)
-    add(r6, r6, r3)
-    str(r4, [r2, 40])  # x replaces x2, which is no longer needed
-    str(r5, [r2, 44])
-    # error feedback: m += 2*e1 - e2; e2 = e1; e1 = m & 0xFFF
-    ldr(r3, [r2, 76])
-    ldr(r4, [r2, 72])
-    add(r6, r6, r3)
-    add(r6, r6, r3)
-    sub(r6, r6, r4)
-    lsl(r4, r6, 20)
-    lsr(r4, r4, 20)
-    str(r4, [r2, 72])  # e replaces e2
-    # y = (h << 2) + (m >> 12), clamped to +-LIMIT
-    lsl(r7, r7, 2)
-    asr(r6, r6, 12)
-    add(r7, r7, r6)
-    # in range (|y| <= LIMIT) when y - (y < 0) fits 27 bits: no load, no taken branch
-    asr(r3, r7, 31)
-    add(r3, r3, r7)
-    lsl(r1, r3, 5)
-    asr(r1, r1, 5)
-    cmp(r1, r3)
-    bne(clamp_b)
-    label(clamped_b)
-    str(r7, [r0, 0])
-    asr(r3, r7, 14)  # y replaces y2
-    str(r3, [r2, 56])
-    lsl(r3, r7, 18)
-    lsr(r3, r3, 18)
-    str(r3, [r2, 60])
-    add(r0, 8)
-    mov(r1, r12)
-    cmp(r0, r1)
-    bge(done)
-    b(loop)
-    label(clamp_b)  # out of line: y clamped to +-LIMIT
-    ldr(r3, [r2, 88])
-    cmp(r7, r3)
-    ble(below_b)
-    mov(r7, r3)
-    label(below_b)
-    neg(r3, r3)
-    cmp(r7, r3)
-    bge(above_b)
-    mov(r7, r3)
-    label(above_b)
-    b(clamped_b)
-    label(done)
-"""
 
-
-def compile_thumb(source):
-    """The names `source` defines, compiled on an RP2040 board; else None (run viper)."""
+def compile_thumb(module):
+    """The names the SOURCE of uamp.dsp.`module` defines, compiled on an RP2040 board; else
+    None (run viper). The source module is dropped again: its text is not needed once compiled."""
     import sys
 
     if sys.platform != "rp2":
         return None
+    name = "uamp.dsp." + module
     scope = {"micropython": micropython}
     try:
+        source = __import__(name, None, None, ("SOURCE",)).SOURCE
+        del sys.modules[name]
+        package = sys.modules["uamp.dsp"]
+        if hasattr(package, module):
+            delattr(package, module)
         exec(source, scope)
     except Exception:  # noqa: BLE001 - a firmware without inline asm, or no RAM: run viper
         return None
@@ -305,7 +48,7 @@ def compile_thumb(source):
 
 def load():
     """The Thumb kernel on an ARM board, else None (the engine then runs the viper kernel)."""
-    scope = compile_thumb(SOURCE)
+    scope = compile_thumb("biquad_m0_thumb")
     return None if scope is None else scope["biquad_m0"]
 
 
