@@ -62,6 +62,16 @@ def test_history_with_arrow_keys():
     assert rig.send("\x1b[1;5C\x1b[Dvol\r") == "vol -20.0 dB\r\n"  # other keys are ignored
 
 
+def test_arrow_keys_in_application_cursor_mode():
+    # SS3 arrows (ESC O A/B): what many terminals send after an application sets DECCKM
+    rig = Rig().boot()
+    rig.send("vol -20\r")
+    rig.send("vol -30\r")
+    assert rig.send("\x1bOA\x1bOA\r") == "vol -20.0 dB\r\n"
+    # up, down: an empty line again; right is ignored
+    assert rig.send("\x1bOA\x1bOB\x1bOCvol\r") == "vol -20.0 dB\r\n"
+
+
 def test_echo_mode_echoes_and_redraws():
     rig = Rig().boot()
     rig.app.console.echo = True

@@ -4,6 +4,7 @@ KeyboardInterrupt out of asyncio.run, which is what hands a board back to the RE
 
 SKIP_ON_MICROPYTHON = "drives the MicroPython unix port through a pty from CPython"
 
+import contextlib  # noqa: E402
 import fcntl  # noqa: E402
 import os  # noqa: E402
 import pty  # noqa: E402
@@ -52,7 +53,10 @@ def _read_until(fd, text, timeout=10.0):
     return seen.decode(errors="replace")
 
 
-def test_console_over_stdin_and_ctrl_c_reaches_the_top():
+@contextlib.contextmanager
+def _firmware_on_a_pty():
+    """The firmware (App.run on a SimBoard) in the unix port, its console on a new pty:
+    yields the pty's master end once the firmware said "ready"."""
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "run.py"
         script.write_text(SCRIPT % str(HOST_TESTS))
@@ -68,8 +72,7 @@ def test_console_over_stdin_and_ctrl_c_reaches_the_top():
         os.close(slave)
         try:
             assert "ready" in _read_until(master, "ready")
-            os.write(master, b"vol -20\r")
-            assert "vol -20.0 dB" in _read_until(master, "dB")
+            yield master
             os.write(master, b"\x03")
             assert "KeyboardInterrupt left asyncio.run" in _read_until(master, "asyncio.run")
             assert proc.wait(timeout=5) == 0
@@ -78,35 +81,19 @@ def test_console_over_stdin_and_ctrl_c_reaches_the_top():
                 proc.kill()
                 proc.wait()
             os.close(master)
+
+
+def test_console_over_stdin_and_ctrl_c_reaches_the_top():
+    with _firmware_on_a_pty() as console:
+        os.write(console, b"vol -20\r")
+        assert "vol -20.0 dB" in _read_until(console, "dB")
 
 
 def test_a_byte_that_is_not_utf8_on_the_real_stdin_leaves_the_console_working():
     """Issue 14: one 0xFF byte used to raise UnicodeError out of the text read and end the
     console task for good; the firmware now reads stdin's bytes."""
-    with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "run.py"
-        script.write_text(SCRIPT % str(HOST_TESTS))
-        master, slave = pty.openpty()
-        proc = subprocess.Popen(
-            [str(MICROPYTHON), str(script)],
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            close_fds=True,
-            preexec_fn=_controlling_terminal,
-        )
-        os.close(slave)
-        try:
-            assert "ready" in _read_until(master, "ready")
-            os.write(master, b"\xff\xfe\r")
-            assert "error: character U+00FF" in _read_until(master, "ignored")
-            os.write(master, b"vol -20\r")
-            assert "vol -20.0 dB" in _read_until(master, "dB")
-            os.write(master, b"\x03")
-            assert "KeyboardInterrupt left asyncio.run" in _read_until(master, "asyncio.run")
-            assert proc.wait(timeout=5) == 0
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            os.close(master)
+    with _firmware_on_a_pty() as console:
+        os.write(console, b"\xff\xfe\r")
+        assert "error: character U+00FF" in _read_until(console, "ignored")
+        os.write(console, b"vol -20\r")
+        assert "vol -20.0 dB" in _read_until(console, "dB")

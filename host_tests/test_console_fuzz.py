@@ -54,17 +54,21 @@ def _check(rig, text, counts):
         assert snapshot(rig) == before, (text, out)
 
 
+# the same examples every run (derandomized, no database), however slow the machine
+_FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
 def test_fuzz_command_lines():
     rig = Rig().boot()
     counts = {"inputs": 0, "errors": 0}
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @_FUZZ
     @given(_lines())
     def run(line):
         _check(rig, line.replace("\r", " ").replace("\n", " ") + "\r", counts)
@@ -81,13 +85,7 @@ def test_fuzz_keystrokes():
     rig = Rig().boot()
     counts = {"inputs": 0}
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @_FUZZ
     @given(_streams())
     def run(text):
         rig.send(text)  # anything may happen, but nothing may escape

@@ -74,6 +74,17 @@ def _apply(world, chip, volume, op, value):
         pass
 
 
+def _unmuted(rig_name, cap, engine):
+    """The rig's chip and a Volume on it with `engine`, enabled and unmuted."""
+    make, modes, has_relay = RIGS[rig_name]
+    world, chip, driver = make()
+    relay = relay_pin(world) if has_relay else None
+    volume = Volume(driver, engine, cap, modes, relay)
+    driver.enable(True)
+    volume.mute(False)
+    return world, chip, volume, engine, has_relay
+
+
 @settings(max_examples=400, deadline=None)
 @given(
     rig_name=st.sampled_from(sorted(RIGS)),
@@ -81,14 +92,8 @@ def _apply(world, chip, volume, op, value):
     ops=operations,
 )
 def test_never_above_the_cap_and_never_a_big_step(rig_name, cap, ops):
-    make, modes, has_relay = RIGS[rig_name]
-    world, chip, driver = make()
-    engine = RecordingEngine()
-    relay = relay_pin(world) if has_relay else None
     cap = min(cap, 0.0) if rig_name == "digital" else cap
-    volume = Volume(driver, engine, cap, modes, relay)
-    driver.enable(True)
-    volume.mute(False)
+    world, chip, volume, engine, has_relay = _unmuted(rig_name, cap, RecordingEngine())
     for op, value in ops:
         _apply(world, chip, volume, op, value)
         ticks = value if op == "tick" else 1
@@ -122,14 +127,8 @@ def test_never_above_the_cap_and_never_a_big_step(rig_name, cap, ops):
 def test_an_engine_that_lags_never_lets_an_analog_step_pass_the_cap(rig_name, cap, ops):
     """The engine plays each trim one tick late (the real one: a few buffers): an analog step
     up waits for the lower trim, so what is heard, old trim included, stays under the cap."""
-    make, modes, has_relay = RIGS[rig_name]
-    world, chip, driver = make()
-    engine = LaggingEngine()
-    relay = relay_pin(world) if has_relay else None
     cap = min(cap, 0.0) if rig_name == "digital" else cap
-    volume = Volume(driver, engine, cap, modes, relay)
-    driver.enable(True)
-    volume.mute(False)
+    world, chip, volume, engine, has_relay = _unmuted(rig_name, cap, LaggingEngine())
     for op, value in ops:
         _apply(world, chip, volume, op, value)
         for _ in range(value if op == "tick" else 1):

@@ -1,13 +1,14 @@
 """Line console on the USB serial port: line editing, then one command per line.
 
 Characters arrive one at a time (from an asyncio reader on stdin on the board, from a test in the
-simulator). CR, LF and CR LF all end a line; backspace/DEL erase; up/down arrows (ESC [ A/B)
-walk the history; Ctrl-U clears the line. A control character (CR included) ends an escape
-sequence, so Enter after a lone ESC still runs the line. Any other character that is not
-printable ASCII (a NUL, a Unicode minus, a byte that is not UTF-8) makes the whole line an
-error: dropping it would run a different command ("vol -2<NUL>0" is not "vol -20"). Ctrl-C
-never arrives here on a board: MicroPython turns it into KeyboardInterrupt before stdin sees
-it, and nothing in the firmware disables that, so the REPL and mpremote keep working. A line
+simulator). CR, LF and CR LF all end a line; backspace/DEL erase; up/down arrows (ESC [ A/B,
+or ESC O A/B from a terminal in application-cursor mode) walk the history; Ctrl-U clears the
+line. A control character (CR included) ends an escape sequence, so Enter after a lone ESC
+still runs the line. Any other character that is not printable ASCII (a NUL, a Unicode minus,
+a byte that is not UTF-8) makes the whole line an error: dropping it would run a different
+command ("vol -2<NUL>0" is not "vol -20"). Ctrl-C never arrives here on a board: MicroPython
+turns it into KeyboardInterrupt before stdin sees it, and nothing in the firmware disables
+that, so the REPL and mpremote keep working. A line
 that overflows is refused whole (a cut "vol -40" would be "vol -4"). The commands live in
 uamp/commands.py.
 """
@@ -81,7 +82,8 @@ class Console:
 
     def _escape(self, ch):
         if self.escape == _ESC:
-            self.escape = _CSI if ch == "[" else _NORMAL
+            # ESC [ (CSI) or ESC O (SS3, arrows in application-cursor mode): a key follows
+            self.escape = _CSI if ch == "[" or ch == "O" else _NORMAL
             return
         if "0" <= ch <= "9" or ch == ";":
             return  # parameters of a longer sequence: wait for its final byte
