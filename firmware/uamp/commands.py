@@ -15,15 +15,6 @@ class CommandError(ValueError):
     pass
 
 
-def _small_heap():
-    try:
-        import gc
-
-        return gc.mem_free() + gc.mem_alloc() < SMALL_HEAP
-    except (ImportError, AttributeError):  # CPython's gc has neither
-        return False
-
-
 def parse_number(word, what="number"):
     """A plain decimal number ("-20", "3.5", "+6", optional "dB" suffix). Rejects nan, inf,
     exponents and underscores, which float() would take."""
@@ -98,7 +89,6 @@ def _preset_words(eng):
 # RP2040 that module is imported for the line and dropped again, so its code is not on the heap
 # while the amp plays (about 10 KB as .mpy). On a big heap (the unix port, CPython) it stays.
 RARE = ("help", "version", "standby", "limit", "rate", "eq", "hp", "reset")
-SMALL_HEAP = 1024 * 1024
 
 
 class Commands:
@@ -145,18 +135,12 @@ class Commands:
 
     def run_rare(self, name, args):
         """cmd_<name> of uamp/commands_rare.py; on a small heap the module is dropped after."""
-        import sys
-
-        from uamp import commands_rare
+        from uamp import commands_rare, forget
 
         try:
             getattr(commands_rare, "cmd_" + name)(self, args)
         finally:
-            if _small_heap():
-                del sys.modules["uamp.commands_rare"]
-                package = sys.modules["uamp"]
-                if hasattr(package, "commands_rare"):
-                    delattr(package, "commands_rare")
+            forget("uamp.commands_rare")
 
     def changed(self):
         settings = getattr(self.app, "settings", None)
