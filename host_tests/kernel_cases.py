@@ -60,10 +60,24 @@ def gain_case(frames=97, start=0, end=gain_mod.GAIN_ONE):
     return [buf, frames, array("i", [start, end - d * frames, d, -d])]
 
 
-def crossfeed_case(frames=97):
-    buf = stereo_signal(frames, 5)
-    k = crossfeed.lowpass_k(700, 48000)
-    return [buf, frames, array("i", [1000, -1000, k, 0, (1 << 24) // 3 // frames])]
+def crossfeed_case(frames=97, rate=48000, loud=False, write_at=27):
+    """A buffer through the crossfeed while its mix fades in (or, loud, at the strongest
+    level held: samples at the EQ's +-2**26 clamp), the ring's write slot near its end so
+    the ring wraps within the buffer, its history filled with other values."""
+    buf = stereo_signal(frames, 5, (1 << 26) if loud else 1 << 23)
+    if loud:
+        for i in range(0, 2 * frames, 8):  # full-scale swings against the other channel
+            buf[i], buf[i + 1] = (1 << 26) - 1, -(1 << 26) + 1
+    state = crossfeed.new_state(rate)
+    history = lcg_values(2 * crossfeed.RING, 21, (1 << 26) - 1)
+    for i in range(2 * crossfeed.RING):
+        state[crossfeed.HEAD + i] = history[i]
+    state[0], state[1], state[6] = 1000, -1000, write_at
+    if loud:
+        state[3] = int(crossfeed.LEVELS[3] * (1 << 24))
+    else:
+        state[4] = (1 << 24) // 3 // frames
+    return [buf, frames, state]
 
 
 def to_int16_case(frames=97, dither=1):

@@ -78,7 +78,32 @@ def test_unity_gain_is_exact():
 
 
 def test_crossfeed_matches_reference():
-    _same(crossfeed.crossfeed_run, crossfeed.crossfeed_run_reference, cases.crossfeed_case())
+    """Fading in and held loud, the delay of each rate, the ring wrapping within a buffer."""
+    for rate in (44100, 48000, 96000):
+        for loud in (False, True):
+            case = cases.crossfeed_case(rate=rate, loud=loud)
+            out = _same(crossfeed.crossfeed_run, crossfeed.crossfeed_run_reference, case)
+            assert out[2][7] == crossfeed.delay_frames(rate)
+    out = _same(
+        crossfeed.crossfeed_run, crossfeed.crossfeed_run_reference, cases.crossfeed_case(), 1
+    )
+    assert out[2][6] == (27 + 97) % crossfeed.RING  # the write slot moved on, wrapped
+
+
+def test_crossfeed_delays_the_cross_path():
+    """An impulse on the left: the right ear hears nothing for D frames, then the low-passed
+    copy; the left ear the impulse at once, minus its low-passed copy (the shelf)."""
+    for rate, frames in ((44100, 13), (48000, 14), (96000, 29)):
+        assert crossfeed.delay_frames(rate) == frames
+        state = crossfeed.new_state(rate)
+        state[3] = 1 << 23  # mix 0.5, held
+        buf = array("i", bytes(8 * 40))
+        buf[0] = 1 << 22
+        crossfeed.crossfeed_run(buf, 40, state)
+        right = [buf[i] for i in range(1, 80, 2)]
+        assert right[:frames] == [0] * frames
+        assert right[frames] > 0
+        assert buf[0] < 1 << 22 and buf[2] < 0  # the direct path's shelf takes some back
 
 
 def test_output_kernels_match_reference():

@@ -64,12 +64,14 @@ def test_crossfade_on_armv6m():
 
 
 def test_crossfeed_on_armv6m():
-    runner.compare(
-        "uamp.dsp.crossfeed",
-        "crossfeed_run",
-        crossfeed.crossfeed_run_reference,
-        cases.crossfeed_case(61),
-    )
+    for rate in (44100, 96000):
+        for loud in (False, True):
+            runner.compare(
+                "uamp.dsp.crossfeed",
+                "crossfeed_run",
+                crossfeed.crossfeed_run_reference,
+                cases.crossfeed_case(61, rate, loud),
+            )
 
 
 def test_output_on_armv6m():
@@ -223,16 +225,20 @@ def test_thumb_int16_output_matches_reference():
 
 
 def test_thumb_crossfeed_matches_reference():
-    from array import array
-
-    buf, frames, state = cases.crossfeed_case(61)
-    state = array("i", list(state) + [0])  # + the kernel's scratch word
-    call = [(("buf", 0, 0), ("buf", 1, 0), frames)]
-    for _ in range(2):
-        (got_buf, got_state), _ = runner.run_thumb("stages_m0", "crossfeed_m0", [buf, state], call)
-        crossfeed.crossfeed_run_reference(buf, frames, state)
-        assert got_buf == buf
-        assert got_state[:5] == state[:5]
+    """Every rate's delay, fading in and held loud, the ring wrapping: state and ring too."""
+    for rate in (44100, 48000, 96000):
+        for loud in (False, True):
+            buf, frames, state = cases.crossfeed_case(61, rate, loud)
+            call = [(("buf", 0, 0), ("buf", 1, 0), frames)]
+            for _ in range(2):
+                (got_buf, got_state), _ = runner.run_thumb(
+                    "stages_m0", "crossfeed_m0", [buf, state], call
+                )
+                crossfeed.crossfeed_run_reference(buf, frames, state)
+                assert got_buf == buf
+                got_state[5] = state[5]  # the kernel's scratch word (its end address)
+                assert got_state == state
+                buf = got_buf
 
 
 def test_thumb_loaders_fall_back_to_viper(monkeypatch):

@@ -120,14 +120,10 @@ def response_figure(args: argparse.Namespace):
     ax.semilogx(freqs, fixed + pregain_db, label="what the board plays (headroom included)")
     ax.semilogx(freqs, analytic, "--", label="the ideal filter curve (before headroom)")
     if eng.crossfeed:
-        mix, corner = crossfeed.LEVELS[eng.crossfeed]
-        k = crossfeed.lowpass_k(corner, eng.rate) / 32768
-        z = np.exp(-2j * np.pi * freqs / eng.rate)
-        cross = mix * k / (1 - (1 - k) * z)
-        ax.semilogx(
-            freqs, 20 * np.log10(np.full(len(freqs), 1 - mix)), ":", label="crossfeed: same ear"
-        )
-        ax.semilogx(freqs, 20 * np.log10(np.abs(cross)), ":", label="crossfeed: other ear")
+        paths = offline.crossfeed_response(eng, eng.crossfeed, freqs)
+        ax.semilogx(freqs, paths["direct"], ":", label="crossfeed: same ear")
+        ax.semilogx(freqs, paths["cross"], ":", label="crossfeed: other ear (0.3 ms later)")
+        ax.semilogx(freqs, paths["centre"], ":", label="crossfeed: a centre image")
     ax.xaxis.set_major_locator(FixedLocator(FREQ_TICKS))
     ax.set_xticks(FREQ_TICKS, [hz_label(f) for f in FREQ_TICKS])
     ax.xaxis.set_minor_formatter(NullFormatter())  # no 2x10^1-style minor labels
@@ -311,6 +307,7 @@ def figures(_args: argparse.Namespace) -> int:
             "  %-24s above 4 kHz %6.1f dBFS, largest step between periods %.2f dB,"
             " lowest %+.2f dB" % (name, above, jump, dip)
         )
+    crossfeed_figures()
     for rate in (48000, 96000):
         worst, setting, tried, refused = offline.eq_accuracy_db(rate)
         print(
@@ -328,6 +325,51 @@ def figures(_args: argparse.Namespace) -> int:
             % (name, count, worst, lo, hi)
         )
     return 0
+
+
+CROSSFEED_HZ = (100, 300, 700, 1000, 2000, 5000, 10000, 16000)
+
+
+def crossfeed_figures() -> None:
+    """The crossfeed's response at each level (impulses through the engine's kernel, mix held),
+    its delay at each rate, and what switching it and changing its level adds to a stereo
+    signal (docs/sound-path.md quotes them)."""
+    for rate in (44100, 48000, 96000):
+        o = offline.Offline(bits=32, rate=rate)
+        r = offline.crossfeed_response(o.engine, 3, [100, 1000, 10000])
+        print(
+            "crossfeed at %d Hz: cross path %d frames = %.3f ms after the direct path;"
+            " interaural group delay %.2f / %.2f / %.2f ms at 100 Hz / 1 kHz / 10 kHz (level 3)"
+            % (rate, o.engine.xf[7], r["onset_ms"], *r["itd_ms"])
+        )
+    o = offline.Offline(bits=32)
+    print(
+        "crossfeed response at 48 kHz (dB): direct = the near ear of a one-sided image,"
+        " cross = its far ear, centre = either ear of an L=R image"
+    )
+    print("  %-22s" % "Hz" + "".join("%7d" % f for f in CROSSFEED_HZ))
+    for level in range(1, len(crossfeed.LEVELS)):
+        r = offline.crossfeed_response(o.engine, level, CROSSFEED_HZ)
+        for name in ("direct", "cross", "centre"):
+            label = "level %d (a %.2f) %s" % (level, crossfeed.LEVELS[level], name)
+            print("  %-22s" % label + "".join("%7.2f" % v for v in r[name]))
+    seconds = int(3.0 * RATE) // 768 * 768 / RATE
+    left = offline.sine(1000, seconds, RATE, -6)
+    right = offline.sine(750, seconds, RATE, -6)
+    o = offline.Offline(bits=32, wav=offline.wav_bytes(left, right))
+    eng = o.engine
+    o.settle(40)
+    print("crossfeed changes on 1 kHz left / 750 Hz right at -6 dBFS, above 4 kHz (L / R):")
+    steps = [("volume -12 dB", lambda: eng.set_trim(8192, 8192))]
+    steps.append(("volume back to 0 dB", lambda: eng.set_trim(32768, 32768)))
+    for level in (3, 0, 1, 2, 3, 1, 0):
+        steps.append(("crossfeed %d" % level, lambda v=level: eng.set_crossfeed(v)))
+    for name, change in steps:
+        before = o.run(2)
+        change()
+        after = o.run(80)
+        above = [offline.above_db(np.concatenate([b, a]), RATE) for b, a in zip(before, after)]
+        print("  %-24s %6.1f / %6.1f dBFS" % (name, *above))
 
 
 class _NoPort:

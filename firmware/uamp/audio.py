@@ -139,7 +139,7 @@ class AudioEngine:
                 )
         # crossfeed
         self.crossfeed = 0
-        self.xf = array("i", [0, 0, crossfeed.lowpass_k(700, rate), 0, 0, 0])  # +1: Thumb scratch
+        self.xf = crossfeed.new_state(rate)  # with its delay ring: 288 bytes
         self._xf_target = 0
         # gain: trim (Q15 per channel, the volume controller's) times the fade, ramped by at
         # most GAIN_STEP a buffer (_level), times the EQ pre-gain (Q24; _pregain_now follows
@@ -214,7 +214,7 @@ class AudioEngine:
         self.set_sweep(start_hz, end_hz, seconds)
         if self._source == _SWEEP:
             self.step = self._sweep_step0
-        self.xf[2] = crossfeed.lowpass_k(crossfeed.LEVELS[self.crossfeed][1], rate)
+        crossfeed.set_rate(self.xf, rate)
         self._late_us = 2 * self.frames * 1000000 // rate
         self._last_us = None
         # The output is silent (quiet_change): the new coefficients go in at once.
@@ -408,11 +408,8 @@ class AudioEngine:
     def set_crossfeed(self, level):
         if type(level) is not int or not 0 <= level < len(crossfeed.LEVELS):
             raise ValueError("crossfeed level must be 0..%d" % (len(crossfeed.LEVELS) - 1))
-        mix, corner = crossfeed.LEVELS[level]
         self.crossfeed = level
-        if mix:  # off keeps the corner it fades out with: a step in the low pass is a click
-            self.xf[2] = crossfeed.lowpass_k(corner, self.rate)
-        self._xf_target = int(round(mix * GAIN_ONE))
+        self._xf_target = int(round(crossfeed.LEVELS[level] * GAIN_ONE))
 
     @property
     def clip_count(self):
@@ -508,7 +505,7 @@ class AudioEngine:
         # Silent now: the filters forget the old source, so no tail of it fades in with the new.
         tone.fill_zero(self.eq_state, len(self.eq_state))
         tone.fill_zero(self._tail, 4)
-        self.xf[0] = self.xf[1] = 0
+        crossfeed.clear(self.xf)
 
     def _run_eq(self, work, frames):
         pending = self._eq_pending
@@ -696,6 +693,8 @@ class AudioEngine:
         target = self._xf_target
         if a == 0 and target == 0:
             return
+        if a == 0:  # starting: the history left from the last time it was on must not sound
+            crossfeed.prime(xf, work[0], work[1])
         step = CROSSFEED_STEP
         end = min(target, a + step) if a < target else max(target, a - step)
         xf[4] = (end - a) // frames

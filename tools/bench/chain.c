@@ -2,7 +2,8 @@
  * kernels in firmware/uamp/dsp/ (gain_ramp, biquad_run, crossfeed_run, to_int16), so
  * tools/bench.py can compare speed and check the outputs are bit-identical.
  *
- * stdin: frames, coefs[30], order[6] (as int32), work[2*frames], gain[4], xf[5], out_state[6]
+ * stdin: frames, coefs[30], order[6] (as int32), work[2*frames], gain[4], xf[XF_WORDS],
+ * out_state[6]
  * stdout: the 16-bit output of one buffer, then the states, as int32 (for the bit check)
  * argv[1]: seconds to time the chain for; prints "<stage> <frames/s>" lines to stderr.
  */
@@ -14,13 +15,15 @@
 
 #define SLOTS 6
 #define SECTIONS 5
+#define RING 32 /* crossfeed.py: the delay ring, frames */
+#define XF_WORDS (8 + 2 * RING)
 
 static int32_t frames;
 static int32_t coefs[5 * SLOTS];
 static int32_t order[SLOTS];
 static int32_t *work0, *work;
 static int32_t state0[6 * 2 * SLOTS], state[6 * 2 * SLOTS];
-static int32_t gain0[4], gain[4], xf0[5], xf[5], out0[6], outst[6];
+static int32_t gain0[4], gain[4], xf0[XF_WORDS], xf[XF_WORDS], out0[6], outst[6];
 static int16_t *out;
 
 static void gain_ramp(int32_t *buf, int32_t n_frames, int32_t *st) {
@@ -75,7 +78,8 @@ static void biquad_run(int32_t *buf, int32_t n_frames, const int32_t *c5, int32_
 }
 
 static void crossfeed_run(int32_t *buf, int32_t n_frames, int32_t *st) {
-    int32_t lpl = st[0], lpr = st[1], k = st[2], a = st[3], da = st[4];
+    int32_t lpl = st[0], lpr = st[1], k = st[2], a = st[3], da = st[4], w = st[6], back = st[7];
+    int32_t *ring = st + 8;
     for (int32_t i = 0; i < n_frames * 2; i += 2) {
         a += da;
         int32_t aq = a >> 9, left = buf[i], right = buf[i + 1], d;
@@ -83,12 +87,16 @@ static void crossfeed_run(int32_t *buf, int32_t n_frames, int32_t *st) {
         lpl += (d >> 15) * k + (((d & 0x7FFF) * k) >> 15);
         d = right - lpr;
         lpr += (d >> 15) * k + (((d & 0x7FFF) * k) >> 15);
-        d = lpr - left;
+        ring[2 * w] = lpl;
+        ring[2 * w + 1] = lpr;
+        int32_t r = 2 * ((w - back) & (RING - 1));
+        d = ring[r + 1] - lpl;
         buf[i] = left + (d >> 15) * aq + (((d & 0x7FFF) * aq + 0x4000) >> 15);
-        d = lpl - right;
+        d = ring[r] - lpr;
         buf[i + 1] = right + (d >> 15) * aq + (((d & 0x7FFF) * aq + 0x4000) >> 15);
+        w = (w + 1) & (RING - 1);
     }
-    st[0] = lpl; st[1] = lpr; st[3] = a;
+    st[0] = lpl; st[1] = lpr; st[3] = a; st[6] = w;
 }
 
 static void to_int16(int16_t *o, const int32_t *buf, int32_t n_frames, int32_t *st) {
@@ -148,7 +156,7 @@ int main(int argc, char **argv) {
     out = malloc(4 * (size_t)frames);
     get(work0, 2 * (size_t)frames);
     get(gain0, 4);
-    get(xf0, 5);
+    get(xf0, XF_WORDS);
     get(out0, 6);
     memset(state0, 0, sizeof state0);
     reset();

@@ -43,7 +43,17 @@ def make_chain(frames=FRAMES):
         "state": array("i", bytes(4 * biquad.STATE_PER * 2 * eq.SLOTS)),
         "order": order,
         "gain": array("i", [(1 << 24) // 2, (1 << 24) // 3, 7, -5]),  # both ramping, unequal
-        "xf": array("i", [0, 0, crossfeed.lowpass_k(700, RATE), (1 << 24) // 4, 3]),
+        "xf": _crossfeed_state(),
         "out_state": array("i", [1, 0, 0, 0, 0, 1]),
         "out": bytearray(4 * frames),
     }
+
+
+def _crossfeed_state():
+    """Crossfeed fading in from a mix of 1/4, its delay ring primed with the input's start."""
+    state = crossfeed.new_state(RATE)
+    x = make_input(1)
+    crossfeed.prime(state, x[0], x[1])
+    state[3] = (1 << 24) // 4
+    state[4] = 3
+    return state

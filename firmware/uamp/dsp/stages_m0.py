@@ -9,8 +9,9 @@ sample.
 
 gain_m0(r0 = address of the channel's first Q23 sample, r1 = frames, r2 = address of that
 channel's gain in the 4-word gain state [gL, gR, dL, dR]): one channel per call.
-crossfeed_m0(r0 = work address, r1 = address of the crossfeed state [lpl, lpr, k, a, da] plus
-one scratch word (the loop's end address), r2 = frames).
+crossfeed_m0(r0 = work address, r1 = address of the crossfeed state (crossfeed.py: word 5 is
+the loop's end address, words 6-7 the ring's write frame and delay, the ring from word 8),
+r2 = frames).
 crossfade_m0(r0 = work address, r1 = address of the other buffer, r2 = frames, r3 = address of
 the mix state [t, dt]): `gain.crossfade`.
 to_int16_m0(r0 = output address, r1 = work address, r2 = frames, r3 = output state address):
