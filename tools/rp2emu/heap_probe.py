@@ -11,6 +11,15 @@ the boot's init steps (Board(), each App._build_* part, AudioEngine(), the I2S p
 way, and, when main.py reaches App.serve, prints the free heap after a collection and a census
 of the big buffers and strings the running app keeps (a path from `app` or a module to each).
 
+A module's figure includes its share of MicroPython's qstr pools (the names and short strings
+it interns stay for good, even when the module is dropped), and the whole of a new pool when
+its names are the ones that fill the last: the pools double (a 1280-entry pool, about 9 KB,
+starts near 1270 interned names), so the module that crosses that line carries it. The
+`qstr pool` line counts them.
+
+Modules imported inside functions (the profile's drivers, the rare console commands, the menu)
+count in the init step that loads them, or not at all until used.
+
 The collections between steps keep the heap in one piece, so the probe's own free and largest
 block figures are better than a plain boot's: bench.py measures those on a plain boot.
 """
