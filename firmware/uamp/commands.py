@@ -95,7 +95,7 @@ class Commands:
     def __init__(self, app, reply):
         self.app = app
         self.reply = reply
-        self.table = {
+        self.table: "dict" = {
             "status": self.cmd_status,
             "vol": self.cmd_vol,
             "mute": self.cmd_mute,
