@@ -2,7 +2,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-MICROPYTHON := $(VENV)/bin/micropython -X heapsize=32M
+MICROPYTHON := $(VENV)/bin/micropython -X heapsize=64M
 STAMP := $(VENV)/.installed
 BOARD ?= pico-pcm5102a-pga2311
 

@@ -226,7 +226,8 @@ def eq_accuracy_db(rate=48000):
                         continue
                     design = biquad.design(kind, freq, gain, q, rate)
                     coefs = array("i", [0] * 5)
-                    eq.fit(design, freq, q, rate, coefs)  # what the engine runs
+                    parts = biquad.design_parts(kind, freq, gain, q, rate)
+                    eq.fit(parts, freq, q, rate, coefs)  # what the engine runs
                     got = biquad.unquantize(coefs)
                     freqs = list(np.geomspace(20, 20000, 60)) + list(
                         freq * (1 + np.linspace(-3, 3, 61) / q)

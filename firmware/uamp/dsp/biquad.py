@@ -30,6 +30,18 @@ KINDS = ("peak", "lowshelf", "highshelf", "lowpass", "highpass")
 def design(kind, freq_hz, gain_db, q, rate):
     """(b0, b1, b2, a1, a2) normalized by a0, from the RBJ Audio EQ Cookbook (R. Bristow-Johnson):
     peaking EQ, low/high shelf with slope given as Q, 2nd-order low/high pass."""
+    return coefs_of(design_parts(kind, freq_hz, gain_db, q, rate))
+
+
+def design_parts(kind, freq_hz, gain_db, q, rate):
+    """The design of `design` in delta form: (g, base, d0, d1, d2, e1, e2) with
+    b_i = g * (base_i + d_i), a1 = -2 + e1, a2 = 1 + e2, base (1, -2, 1) or (0, 0, 0).
+
+    Why: a low band's coefficients sit next to (1, -2, 1), and the boards compute floats in
+    single precision (24 bits), coarser than the Q26 integers: 1 - cos(w0) loses most of its
+    digits there (a 30 Hz Q 5 band came out 0.26 dB off on the rp2 port). The deltas are
+    written as sums of small positive terms of t = sin(w0/2)**2 and alpha (RBJ's formulas with
+    cos(w0) = 1 - 2t, rearranged), which float32 carries to full relative precision."""
     if kind not in KINDS:
         raise ValueError("filter kind must be one of: %s" % ", ".join(KINDS))
     for value in (freq_hz, gain_db, q):
@@ -43,53 +55,65 @@ def design(kind, freq_hz, gain_db, q, rate):
         raise ValueError("gain must be between -24 and +24 dB")
     a = 10 ** (gain_db / 40)
     w0 = 2 * math.pi * freq_hz / rate
-    cw = math.cos(w0)
+    t = math.sin(w0 / 2) ** 2
     alpha = math.sin(w0) / (2 * q)
     if kind == "peak":
-        b = (1 + alpha * a, -2 * cw, 1 - alpha * a)
-        den = (1 + alpha / a, -2 * cw, 1 - alpha / a)
-    elif kind == "lowshelf":
-        sq = 2 * math.sqrt(a) * alpha
-        b = (
-            a * ((a + 1) - (a - 1) * cw + sq),
-            2 * a * ((a - 1) - (a + 1) * cw),
-            a * ((a + 1) - (a - 1) * cw - sq),
+        a0 = 1 + alpha / a
+        d1 = (4 * t + 2 * alpha / a) / a0
+        return (
+            1.0,
+            1,
+            alpha * (a - 1 / a) / a0,
+            d1,
+            -alpha * (a + 1 / a) / a0,
+            d1,
+            -2 * alpha / a / a0,
         )
-        den = (
-            (a + 1) + (a - 1) * cw + sq,
-            -2 * ((a - 1) + (a + 1) * cw),
-            (a + 1) + (a - 1) * cw - sq,
-        )
-    elif kind == "highshelf":
-        sq = 2 * math.sqrt(a) * alpha
-        b = (
-            a * ((a + 1) + (a - 1) * cw + sq),
-            -2 * a * ((a - 1) + (a + 1) * cw),
-            a * ((a + 1) + (a - 1) * cw - sq),
-        )
-        den = (
-            (a + 1) - (a - 1) * cw + sq,
-            2 * ((a - 1) - (a + 1) * cw),
-            (a + 1) - (a - 1) * cw - sq,
-        )
-    elif kind == "lowpass":
-        b = ((1 - cw) / 2, 1 - cw, (1 - cw) / 2)
-        den = (1 + alpha, -2 * cw, 1 - alpha)
-    else:
-        b = ((1 + cw) / 2, -(1 + cw), (1 + cw) / 2)
-        den = (1 + alpha, -2 * cw, 1 - alpha)
-    a0 = den[0]
-    return (b[0] / a0, b[1] / a0, b[2] / a0, den[1] / a0, den[2] / a0)
+    if kind == "lowpass" or kind == "highpass":
+        a0 = 1 + alpha
+        e1, e2 = (4 * t + 2 * alpha) / a0, -2 * alpha / a0
+        if kind == "lowpass":  # b = (t, 2t, t) / a0
+            return (1.0, 0, t / a0, 2 * t / a0, t / a0, e1, e2)
+        d0 = -(t + alpha) / a0  # b = (1 - t, -2 (1 - t), 1 - t) / a0
+        return (1.0, 1, d0, -2 * d0, d0, e1, e2)
+    # A high shelf of gain A is A**2 times the low shelf of 1/A (same corner and slope).
+    g = 1.0
+    if kind == "highshelf":
+        g, a = a * a, 1 / a
+    sq = 2 * math.sqrt(a) * alpha
+    a0 = 2 * a - 2 * (a - 1) * t + sq
+    return (
+        g,
+        1,
+        (a - 1) * (2 * (a + 1) * t + sq) / a0,
+        (4 * t * (a * a + 1) + 2 * sq) / a0,
+        (a + 1) * (2 * (a - 1) * t - sq) / a0,
+        (8 * t + 2 * sq) / a0,
+        -2 * sq / a0,
+    )
 
 
-def quantize(coefs, out, offset=0):
-    """Write (b0, b1, b2, a1, a2) as the kernel's integers into out[offset:offset+5].
+def coefs_of(parts):
+    """(b0, b1, b2, a1, a2) of a design in delta form (host-side analysis: float64 there)."""
+    g, base, d0, d1, d2, e1, e2 = parts
+    return (g * (base + d0), g * (d1 - 2 * base), g * (base + d2), e1 - 2, 1 + e2)
+
+
+def quantize(parts, out, offset=0):
+    """Write a design in delta form (`design_parts`) as the kernel's integers into
+    out[offset:offset+5]: the bases are exact integers, only the small deltas are rounded.
 
     Raises ValueError (out untouched) if the section is unstable after rounding or breaks the
     32-bit bounds in the module docstring."""
-    q = [int(round(c * COEF_ONE)) for c in coefs]
-    q[3] = -q[3]
-    q[4] = -q[4]
+    g, base, d0, d1, d2, e1, e2 = parts
+    k = int(round(g * COEF_ONE)) * base  # g * base exactly in integers: a gain error of 2**-24
+    q = [
+        k + int(round(g * d0 * COEF_ONE)),
+        -2 * k + int(round(g * d1 * COEF_ONE)),
+        k + int(round(g * d2 * COEF_ONE)),
+        2 * COEF_ONE - int(round(e1 * COEF_ONE)),  # a1, a2 stored negated
+        -COEF_ONE - int(round(e2 * COEF_ONE)),
+    ]
     a1 = -q[3]
     a2 = -q[4]
     # Stability triangle of a 2nd-order denominator, on the rounded values: |a2| < 1, |a1| < 1+a2.
@@ -101,6 +125,49 @@ def quantize(coefs, out, offset=0):
         out[offset + i] = q[i]
 
 
+# |H|**2 of a section from six terms, for w where phi = sin(w/2)**2:
+#   (Sb**2 - 4 Pb phi + 16 Rb phi**2) / (Sa**2 - 4 Pa phi + 16 Ra phi**2)
+# with S = c0 + c1 + c2, P = c0 c1 + 4 c0 c2 + c1 c2, R = c0 c2 of the numerator (b) and the
+# denominator (1, a1, a2): cos w = 1 - 2 phi, cos 2w = 1 - 8 phi + 8 phi**2. Next to z = 1 the
+# usual 1 + a1 cos w + a2 cos 2w cancels to nothing in float32; S, P and R are small sums
+# formed exactly (from the integers, or from the deltas), so each term keeps its precision.
+def terms_of_ints(coefs, offset=0):
+    """The six terms of a stored section (exact integer sums, then scaled to floats)."""
+    b0, b1, b2 = coefs[offset], coefs[offset + 1], coefs[offset + 2]
+    one, a1, a2 = COEF_ONE, -coefs[offset + 3], -coefs[offset + 4]
+    s, s2 = 1 / COEF_ONE, 1 / (COEF_ONE * COEF_ONE)
+    return (
+        (b0 + b1 + b2) * s,
+        (b0 * b1 + 4 * b0 * b2 + b1 * b2) * s2,
+        b0 * b2 * s2,
+        (one + a1 + a2) * s,
+        (one * a1 + 4 * one * a2 + a1 * a2) * s2,
+        one * a2 * s2,
+    )
+
+
+def terms_of_parts(parts):
+    """The six terms of a design in delta form (the bases' own S and P are 0)."""
+    g, base, d0, d1, d2, e1, e2 = parts
+    g2 = g * g
+    dd = d0 * d1 + 4 * d0 * d2 + d1 * d2
+    return (
+        g * (d0 + d1 + d2),
+        g2 * (2 * base * (d0 + d1 + d2) + dd),
+        g2 * (base + d0) * (base + d2),
+        e1 + e2,
+        2 * (e1 + e2) + e1 * e2,
+        1 + e2,
+    )
+
+
+def power_of_terms(terms, phi):
+    sb, pb, rb, sa, pa, ra = terms
+    return (sb * sb - 4 * pb * phi + 16 * rb * phi * phi) / (
+        sa * sa - 4 * pa * phi + 16 * ra * phi * phi
+    )
+
+
 def identity(out, offset=0):
     out[offset] = COEF_ONE
     for i in range(1, 5):
@@ -108,7 +175,10 @@ def identity(out, offset=0):
 
 
 def response_db(coefs, freq_hz, rate):
-    """Magnitude in dB of one (b0, b1, b2, a1, a2) section at freq_hz."""
+    """Magnitude in dB of one (b0, b1, b2, a1, a2) section (or a design in delta form) at
+    freq_hz (host-side analysis: float64)."""
+    if len(coefs) == 7:
+        coefs = coefs_of(coefs)
     w = 2 * math.pi * freq_hz / rate
     c1, s1, c2, s2 = math.cos(w), math.sin(w), math.cos(2 * w), math.sin(2 * w)
     b0, b1, b2, a1, a2 = coefs

@@ -63,7 +63,9 @@ def _is_identity(kind, gain_db):
 
 
 def _power(sections, w):
-    """|H|**2 of a cascade of (b0, b1, b2, a1, a2) sections at w (radians per sample)."""
+    """|H|**2 of a cascade of (b0, b1, b2, a1, a2) sections at w (radians per sample); for
+    host-side analysis (float64). The firmware's own checks use _power_of_terms: float32 on
+    the boards."""
     c1, s1 = math.cos(w), math.sin(w)
     c2, s2 = 2 * c1 * c1 - 1, 2 * s1 * c1
     total = 1.0
@@ -74,8 +76,19 @@ def _power(sections, w):
     return total
 
 
+def _power_of_terms(sections, w):
+    """|H|**2 of a cascade of sections given as biquad terms (terms_of_ints/_parts) at w."""
+    phi = math.sin(w / 2)
+    phi *= phi
+    total = 1.0
+    for terms in sections:
+        total *= biquad.power_of_terms(terms, phi)
+    return total
+
+
 def peak_db(sections, rate, centres=()):
-    """The largest gain (dB) of the cascade anywhere from DC to Nyquist, exact: a log grid plus
+    """The largest gain (dB) of a cascade of sections (biquad terms) anywhere from DC to
+    Nyquist, exact: a log grid plus
     the band centres, DC and Nyquist, then a golden-section search around the three highest
     local maxima (a product of biquads is smooth between grid points; narrow peaks sit at
     their centre, which is on the grid)."""
@@ -85,7 +98,7 @@ def peak_db(sections, rate, centres=()):
     freqs = sorted(set([10 * (nyquist / 10) ** (i / 63) for i in range(64)] + list(centres)))
     freqs = [0.0] + [f for f in freqs if 0 < f < nyquist] + [nyquist]
     k = 2 * math.pi / rate
-    power = [_power(sections, k * f) for f in freqs]
+    power = [_power_of_terms(sections, k * f) for f in freqs]
     best = max(power)
     peaks = [i for i in range(1, len(freqs) - 1) if power[i - 1] <= power[i] >= power[i + 1]]
     peaks.sort(key=lambda i: -power[i])
@@ -93,16 +106,16 @@ def peak_db(sections, rate, centres=()):
     for i in peaks[:3]:
         lo, hi = k * freqs[i - 1], k * freqs[i + 1]
         a, b = hi - golden * (hi - lo), lo + golden * (hi - lo)
-        pa, pb = _power(sections, a), _power(sections, b)
+        pa, pb = _power_of_terms(sections, a), _power_of_terms(sections, b)
         for _ in range(40):
             if pa > pb:
                 hi, b, pb = b, a, pa
                 a = hi - golden * (hi - lo)
-                pa = _power(sections, a)
+                pa = _power_of_terms(sections, a)
             else:
                 lo, a, pa = a, b, pb
                 b = lo + golden * (hi - lo)
-                pb = _power(sections, b)
+                pb = _power_of_terms(sections, b)
         best = max(best, pa, pb)
     return 10 * math.log10(best)
 
@@ -117,17 +130,20 @@ def _check_freqs(freq, q, rate):
 
 
 def _error_db(design, coefs, offset, ws):
-    got = biquad.unquantize(coefs, offset)
+    """Largest difference (dB) over ws of the stored section from its design (delta form)."""
+    want_terms = [biquad.terms_of_parts(design)]
+    got_terms = [biquad.terms_of_ints(coefs, offset)]
     worst = 0.0
     for w in ws:
-        want = _power([design], w)
+        want = _power_of_terms(want_terms, w)
         if want > 1e-6:  # above -60 dB: a pass filter's deep stop band is not a level
-            worst = max(worst, abs(10 * math.log10(_power([got], w) / want)))
+            worst = max(worst, abs(10 * math.log10(_power_of_terms(got_terms, w) / want)))
     return worst
 
 
 def fit(design, freq, q, rate, out, offset=0):
-    """The kernel's integers for `design` into out[offset:offset+5]: rounded, then the
+    """The kernel's integers for `design` (biquad.design_parts) into out[offset:offset+5]:
+    rounded, then the
     neighbouring integers of a1 and a2 tried (the poles decide the error of a low band), the
     one closest to the design kept. ValueError (out untouched) if even that is more than
     SECTION_TOLERANCE_DB off, or the section is unstable or out of range (quantize)."""
@@ -171,17 +187,18 @@ class EqSettings:
         self.preset = None
 
     def designs(self, bands=None, enabled=None, bass_db=None):
-        """The (b0, b1, b2, a1, a2) of every slot (None = identity) for the given settings."""
+        """The design (biquad.design_parts) of every slot (None = identity) for the given
+        settings."""
         bands = self.bands if bands is None else bands
         enabled = self.enabled if enabled is None else enabled
         bass_db = self.bass_db if bass_db is None else bass_db
         out: "list[tuple | None]" = [None] * SLOTS
         if bass_db:
-            out[0] = biquad.design("lowshelf", BASS_HZ, bass_db, BASS_SLOPE_Q, self.rate)
+            out[0] = biquad.design_parts("lowshelf", BASS_HZ, bass_db, BASS_SLOPE_Q, self.rate)
         for i in range(BANDS):
             kind, freq, gain, q = bands[i]
             if enabled and not _is_identity(kind, gain):
-                out[i + 1] = biquad.design(kind, freq, gain, q, self.rate)
+                out[i + 1] = biquad.design_parts(kind, freq, gain, q, self.rate)
         return out
 
     def compile(self, designs):
@@ -205,14 +222,14 @@ class EqSettings:
 
     def pregain(self, coefs, designs):
         """Q24 pre-gain for the integer coefficients `coefs` (the slots `designs` uses)."""
-        sections = [biquad.unquantize(coefs, s * 5) for s in range(SLOTS) if designs[s]]
+        sections = [biquad.terms_of_ints(coefs, s * 5) for s in range(SLOTS) if designs[s]]
         centres = [b[1] for b in self.bands] + [BASS_HZ]
         return pregain_q24(peak_db(sections, self.rate, centres))
 
     @staticmethod
     def check_band(kind, freq_hz, gain_db, q, rate):
         """Validates one band (raises ValueError) and returns it as a tuple."""
-        design = biquad.design(kind, freq_hz, gain_db, q, rate)
+        design = biquad.design_parts(kind, freq_hz, gain_db, q, rate)
         if not -12 <= gain_db <= 12:
             raise ValueError("EQ gain must be between -12 and +12 dB")
         fit(design, freq_hz, q, rate, array("i", [0] * 5))
