@@ -112,6 +112,18 @@ def _heap_line(label: str, pico: harness.Pico) -> None:
     )
 
 
+def _powered_up(pico: harness.Pico, timeout_ms: float = 3000) -> None:
+    want = pico.profile["limits"]["power_on_db"]
+    deadline = pico.now_ms + timeout_ms
+    while pico.now_ms < deadline:
+        try:
+            if json.loads(pico.command("status --json", COMMAND_MS))["volume_db"] == want:
+                return
+        except (harness.EmulatorError, ValueError):
+            pass
+        pico.run_ms(100)
+
+
 def _boot_twice(board: str, extra: dict[str, bytes] | None, on_ready) -> None:
     """A first boot (factory settings), `save` with a balance and a volume set (as
     host_tests/rp2/test_pico.py::test_settings_survive_a_power_cycle), a power cycle and a
@@ -119,6 +131,7 @@ def _boot_twice(board: str, extra: dict[str, bytes] | None, on_ready) -> None:
     with harness.Pico.boot_layout(board, extra) as pico:
         for which in ("first boot", "second boot (saved settings)"):
             if which != "first boot":
+                _powered_up(pico)  # a level set before the power-up ramp ends is replaced
                 for line in ("bal 1.5", "vol -36", "save"):
                     pico.command(line, COMMAND_MS)
                 pico.run_ms(300)
