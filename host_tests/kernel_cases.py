@@ -107,3 +107,102 @@ def crossfade_case(frames=97, start=0, end=gain_mod.GAIN_ONE):
     other = array("i", [-v for v in stereo_signal(frames, 17, (1 << 26) - 1)])
     d = (end - start) // frames
     return [buf, other, frames, array("i", [end - d * frames, d])]
+
+
+# --- the biquad's arithmetic: DC and the silent tail (issue 12) ---
+BAND_SLOT = 1  # the one EQ band of these cases sits in slot 1, as band 1 of the engine
+# (band, tone Hz, amplitude in Q23 LSB): a small low-frequency signal for 0.1 s, then digital
+# silence. With the low products floored each one stuck at a constant (-36 LSB for the first)
+# or kept ticking; with them fraction-saved but 2*e1 - e2 fed back, the first three kept
+# emitting an idle tone (+-1 pulses, still there after 0.95 s).
+TAIL_FRAMES = 60000
+TAIL_CASES = (
+    (("peak", 20, 12.0, 5.0), 25, 100),
+    (("peak", 250, 6.0, 5.0), 25, 100),
+    (("peak", 350, -12.0, 0.7), 25, 3),
+    (("peak", 30, 12.0, 10.0), 25, 3),
+    (("lowshelf", 100, 12.0, 0.7), 25, 3),  # the bass shelf at +12 dB
+)
+
+
+def one_band(kind, freq_hz, gain_db, q, rate=48000):
+    """The cascade's coefficients with one band the validator accepts, fitted as the engine
+    fits it, in BAND_SLOT; every other slot the identity."""
+    coefs = array("i", bytes(4 * 5 * eq.SLOTS))
+    for slot in range(eq.SLOTS):
+        biquad.identity(coefs, slot * 5)
+    eq.EqSettings.check_band(kind, freq_hz, gain_db, q, rate)
+    parts = biquad.design_parts(kind, freq_hz, gain_db, q, rate)
+    eq.fit(parts, freq_hz, q, rate, coefs, BAND_SLOT * 5)
+    return coefs
+
+
+def sine_then_silence(frames, freq_hz, amplitude, tone_frames=None, rate=48000):
+    """Q23 samples: a sine of `amplitude` for tone_frames (all of them if None), then zeros."""
+    import math
+
+    end = frames if tone_frames is None else tone_frames
+    w = 2 * math.pi * freq_hz / rate
+    return [int(round(amplitude * math.sin(w * i))) if i < end else 0 for i in range(frames)]
+
+
+def run_in_buffers(run, left, coefs, frames_per_buffer=256):
+    """`left` on the left channel and -left on the right through the band, buffer by buffer
+    with the state carried, as the engine runs it; run(buf, frames, coefs, state, order,
+    count) is the kernel. Returns (left out, right out, state)."""
+    state = array("i", bytes(4 * biquad.STATE_PER * 2 * eq.SLOTS))
+    order = bytearray([BAND_SLOT])
+    out_left = array("i", bytes(4 * len(left)))
+    out_right = array("i", bytes(4 * len(left)))
+    buf = array("i", bytes(8 * frames_per_buffer))
+    for at in range(0, len(left), frames_per_buffer):
+        n = min(frames_per_buffer, len(left) - at)
+        for i in range(n):
+            buf[2 * i] = left[at + i]
+            buf[2 * i + 1] = -left[at + i]
+        run(buf, n, coefs, state, order, 1)
+        for i in range(n):
+            out_left[at + i] = buf[2 * i]
+            out_right[at + i] = buf[2 * i + 1]
+    return out_left, out_right, state
+
+
+def exact(coefs, xs, slot=BAND_SLOT):
+    """The band's integer coefficients run in floating point: what the kernel approximates."""
+    b0, b1, b2, a1, a2 = biquad.unquantize(coefs, slot * 5)
+    x1 = x2 = y1 = y2 = 0.0
+    out = array("d", bytes(8 * len(xs)))
+    for i in range(len(xs)):
+        x = xs[i]
+        y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
+        out[i] = y
+        x2, x1, y2, y1 = x1, x, y1, y
+    return out
+
+
+def error_dc_rms(out, want, start, sign=1):
+    """Mean and RMS (Q23 LSB, i.e. 24-bit LSB) of out - sign * want from `start` on."""
+    n = len(out) - start
+    dc = sum(out[i] - sign * want[i] for i in range(start, len(out))) / n
+    power = sum((out[i] - sign * want[i] - dc) ** 2 for i in range(start, len(out))) / n
+    return dc, power**0.5
+
+
+def last_nonzero(out):
+    """Index of the last non-zero sample, -1 if none."""
+    for i in range(len(out) - 1, -1, -1):
+        if out[i]:
+            return i
+    return -1
+
+
+def tail_figures(out, want, sign=1, below=0.4):
+    """(largest |out - sign * want| in LSB, last non-zero sample of out, first sample from
+    which the exact response stays below `below` LSB) of a tail case. The output is the exact
+    response rounded, give or take what the arithmetic adds (at most 0.07 LSB over a grid of
+    21600 bands and signals): below 0.4 LSB it must round to zero."""
+    worst = max(abs(out[i] - sign * want[i]) for i in range(len(out)))
+    quiet = len(want)
+    while quiet > 0 and abs(want[quiet - 1]) < below:
+        quiet -= 1
+    return worst, last_nonzero(out), quiet

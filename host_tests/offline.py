@@ -244,6 +244,103 @@ def eq_accuracy_db(rate=48000):
     return worst[0], worst[1], tried, refused
 
 
+def capture_eq(o):
+    """From now on, record the left channel (Q23) of the EQ's input and output, buffer by
+    buffer: returns the two lists (they grow as `o.run` goes)."""
+    engine = o.engine
+    run_eq = engine._run_eq
+    seen_in, seen_out = [], []
+
+    def spy(work, frames):
+        seen_in.extend(work[0 : 2 * frames : 2])
+        run_eq(work, frames)
+        seen_out.extend(work[0 : 2 * frames : 2])
+
+    engine._run_eq = spy
+    return seen_in, seen_out
+
+
+def words(o, buffers):
+    """The 32-bit output words of the next `buffers` buffers, both channels (int64)."""
+    start = len(o.i2s.chunks)
+    for _ in range(buffers):
+        o.i2s.handler(o.i2s)
+    return np.frombuffer(b"".join(o.i2s.chunks[start:]), dtype="<i4").astype(np.int64)
+
+
+def biquad_dc_lsb(band, freq=1000, level_db=-6.0):
+    """(DC the EQ adds, DC of the 32-bit output) in 24-bit LSB, with a tone of `freq` through
+    one EQ band (kind, Hz, dB, Q) at 48 kHz: means over 192 buffers (1024 periods of 1 kHz)
+    after 4 s for the band's start-up ringing to die away, less the EQ input's mean."""
+    x = sine(freq, 49152 / 48000, 48000, level_db)  # whole buffers: the WAV loops seamlessly
+    o = Offline(bits=32, wav=wav_bytes(x, x))
+    o.engine.set_eq_band(1, *band)
+    o.settle(800)
+    seen_in, seen_out = capture_eq(o)
+    out = words(o, 192)[0::2]  # 49152 frames: 1024 periods of 1 kHz
+    eq_dc = float(np.mean(seen_out) - np.mean(seen_in))
+    return eq_dc, float(np.mean(out)) / 256
+
+
+def exact_cascade(engine, x):
+    """The engine's active EQ sections (its integer coefficients) run in float64 over x."""
+    from uamp.dsp import biquad
+
+    y = np.asarray(x, dtype=np.float64)
+    for k in range(engine.active):
+        b0, b1, b2, a1, a2 = biquad.unquantize(engine.coefs, engine.order[k] * 5)
+        out = np.empty(len(y))
+        x1 = x2 = y1 = y2 = 0.0
+        for i, v in enumerate(y.tolist()):
+            w = b0 * v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
+            out[i] = w
+            x2, x1, y2, y1 = x1, v, y1, w
+        y = out
+    return y
+
+
+def silent_tail(setup, freq=25, amplitude_lsb=100, tone_s=0.1):
+    """A small low-frequency tone (amplitude in 24-bit LSB) for tone_s, then digital silence,
+    through the EQ that `setup(engine)` sets, 32-bit output. Returns (ms after the tone until
+    the EQ output is exact zero for good, None if still not after 2.4 s; ms until the EQ's
+    coefficients run exactly fall below 0.5 LSB for good; largest |EQ output - that exact
+    response| in LSB; the distinct 32-bit words of the last second unmuted; the same muted)."""
+    rate = 48000
+    n = int(rate * 4.0)  # the WAV loops: 3.5 s are measured, tone first
+    t = np.arange(n)
+    x = np.where(t < tone_s * rate, amplitude_lsb * np.sin(2 * np.pi * freq * t / rate), 0.0)
+    wav = wav_bytes(x / (1 << 23), x / (1 << 23))  # 24-bit: the amplitude in its LSB
+    results = []
+    for muted in (False, True):
+        o = Offline(bits=32)
+        o.engine.select_input("silence")
+        setup(o.engine)
+        o.settle(400)  # the EQ's section crossfades are over, the EQ's input is silent
+        o.engine.open_wav(io.BytesIO(wav))
+        if muted:
+            o.engine.set_gain(0)
+        seen_in, seen_out = capture_eq(o)
+        o.engine.select_input("wav")  # clears the EQ and starts the WAV from its start
+        end_words = words(o, int(3.5 * rate) // o.engine.frames)[-2 * rate :]
+        results.append(
+            (np.asarray(seen_in), np.asarray(seen_out), sorted(set(end_words.tolist())))
+        )
+    eq_in, eq_out, unmuted = results[0]
+    muted_words = results[1][2]
+    playing = np.nonzero(eq_in)[0]
+    start, end = int(playing[0]), int(playing[-1]) + 1
+    assert len(eq_in) - end > 2.5 * rate  # the silence, not the WAV's next loop
+    want = exact_cascade(o.engine, eq_in[start:])
+    got = eq_out[start:]
+    live = np.nonzero(got)[0]
+    audible = np.nonzero(np.abs(want) >= 0.5)[0]
+    last, last_exact = int(live[-1]) + 1, int(audible[-1]) + 1
+    zero_ms = None if last > len(got) - rate else max(0, last - (end - start)) * 1000 / rate
+    exact_ms = max(0, last_exact - (end - start)) * 1000 / rate
+    worst = float(np.max(np.abs(got - want)))
+    return zero_ms, exact_ms, worst, unmuted, muted_words
+
+
 def crossfeed_response(engine, level, freqs, frames=4096):
     """The engine's crossfeed at `level` with its mix held, measured with impulses through the
     kernel the engine runs, on the state it built for its rate. Returns a dict of dB arrays at

@@ -323,10 +323,10 @@ def test_two_cores_fall_back_to_one_when_core1_fails():
     on the caller's core."""
     import _thread
 
-    from uamp.dsp import biquad_m0
+    from uamp.dsp import biquad, biquad_m0
 
     coefs = array("i", bytes(4 * 5 * 2))
-    state = array("i", bytes(4 * 6 * 2 * 2))
+    state = array("i", bytes(4 * biquad.STATE_PER * 2 * 2))
     blk = array("i", bytes(4 * biquad_m0.BLOCK_WORDS))
     order = bytearray([0, 1])
     cores = biquad_m0.TwoCores(

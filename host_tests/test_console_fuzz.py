@@ -6,9 +6,10 @@ SKIP_ON_MICROPYTHON = "hypothesis runs on CPython only"
 import json  # noqa: E402
 
 from fake_parts import Rig  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from test_console import snapshot  # noqa: E402
+from test_fuzz_props import repeatable  # noqa: E402
 
 from sim.simboard import SimBoard  # noqa: E402
 
@@ -54,14 +55,7 @@ def _check(rig, text, counts):
         assert snapshot(rig) == before, (text, out)
 
 
-# the same examples every run (derandomized, no database), however slow the machine
-_FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+_FUZZ = repeatable(EXAMPLES)
 
 
 def test_fuzz_command_lines():
@@ -111,13 +105,7 @@ def test_fuzz_on_the_real_parts():
         s["values"] = json.dumps(app.settings.values)
         return s
 
-    @settings(
-        max_examples=EXAMPLES // 2,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @repeatable(EXAMPLES // 2)
     @given(_lines())
     def run(line):
         before = snap(board)

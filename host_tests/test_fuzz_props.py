@@ -15,13 +15,21 @@ from test_fuzz_seeded import BAD, _console_state, _encode, _full_settings, _seri
 from uamp import settings as uamp_settings  # noqa: E402
 
 EXAMPLES = 300
-RUN = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+
+
+def repeatable(examples):
+    """Hypothesis settings for `examples` examples, the same ones every run (derandomized, no
+    database), however slow the machine."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+RUN = repeatable(EXAMPLES)
 JSON = st.recursive(
     st.none()
     | st.booleans()

@@ -181,10 +181,12 @@ def test_thumb_block_pack_round_trip():
     from uamp.dsp import biquad_m0
 
     coefs = cases.eq_coefs()
-    state = array("i", cases.lcg_values(6 * 2 * eq.SLOTS, 99, 1 << 26))
-    for i in range(4, len(state), 6):
+    per = biquad.STATE_PER
+    state = array("i", cases.lcg_values(per * 2 * eq.SLOTS, 99, 1 << 26))
+    for i in range(4, len(state), per):
         state[i] = abs(state[i]) & 0xFFF  # error-feedback residuals are 12-bit
         state[i + 1] = abs(state[i + 1]) & 0xFFF
+        state[i + 2] = abs(state[i + 2]) & 0x3FFF  # the low products' remainder: 14-bit
     blk = array("i", bytes(4 * biquad_m0.BLOCK_WORDS))
     for slot in range(eq.SLOTS):
         for ch in range(2):
@@ -220,3 +222,47 @@ def test_mul_q24_is_exact_at_unity_and_rounds():
     assert gain_mod.mul_q24(one, 12345) == 12345
     for a, b in ((one // 3, one // 7), (4095, 4097), (one - 1, one - 1)):
         assert abs(gain_mod.mul_q24(a, b) - a * b / one) <= 1
+
+
+DC_FRAMES = 8160 + 16320  # 170 + 340 periods of 1 kHz: the error is measured over the last 340
+
+
+def test_biquad_adds_no_dc_only_the_output_rounding():
+    """A -6 dBFS 1 kHz tone through a 20 Hz +12 dB Q 5 band: the kernel's output differs from
+    its own coefficients run in floating point by the final rounding alone (RMS 1/sqrt(12)
+    LSB, no DC). Flooring each low product lost 2.5/4096 LSB a sample, which the section's
+    1/A(1) of 146000 made -80 LSB of DC."""
+    coefs = cases.one_band("peak", 20, 12.0, 5.0)
+    x = cases.sine_then_silence(DC_FRAMES, 1000, 1 << 22)
+    want = cases.exact(coefs, x)
+    got = [
+        cases.run_in_buffers(run, x, coefs)
+        for run in (biquad.biquad_run, biquad.biquad_run_reference)
+    ]
+    assert got[0][0] == got[1][0] and got[0][1] == got[1][1] and got[0][2] == got[1][2]
+    left, right, _ = got[0]
+    dc, rms = cases.error_dc_rms(left, want, 8160)
+    assert abs(dc) < 0.05 and rms < 0.35, (dc, rms)
+    dc, rms = cases.error_dc_rms(right, want, 8160, -1)
+    assert abs(dc) < 0.05 and rms < 0.35, (dc, rms)
+
+
+def test_biquad_silent_tail_follows_the_exact_filter_to_exact_zero():
+    """A small low-frequency signal, then digital silence: the band's output is its coefficients
+    run exactly, rounded (within 0.6 LSB all the way), and exact zero from at most 10 ms after
+    that exact response has fallen below 0.4 LSB for good (the 32-bit output then carries only
+    the deliberate +-1 of its lowest bit, output.py)."""
+    for band, freq, amplitude in cases.TAIL_CASES:
+        coefs = cases.one_band(*band)
+        x = cases.sine_then_silence(cases.TAIL_FRAMES, freq, amplitude, 4800)
+        want = cases.exact(coefs, x)
+        got = [
+            cases.run_in_buffers(run, x, coefs)
+            for run in (biquad.biquad_run, biquad.biquad_run_reference)
+        ]
+        assert got[0] == got[1], band
+        left, right, _ = got[0]
+        for out, sign in ((left, 1), (right, -1)):
+            worst, last, quiet = cases.tail_figures(out, want, sign)
+            assert quiet < cases.TAIL_FRAMES - 4800, band  # the case has a silent stretch
+            assert worst < 0.6 and last < quiet + 480, (band, worst, last, quiet)

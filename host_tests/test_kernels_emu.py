@@ -259,7 +259,12 @@ def test_thumb_block_packing_on_armv6m():
     from uamp.dsp import biquad_m0
 
     coefs = cases.eq_coefs()
-    state = array("i", cases.lcg_values(6 * 12, 5, 1 << 26))
+    per = biquad.STATE_PER
+    state = array("i", cases.lcg_values(per * 12, 5, 1 << 26))
+    for i in range(4, len(state), per):  # the residuals' ranges: e 12 bits, r 14 bits
+        state[i] = abs(state[i]) & 0xFFF
+        state[i + 1] = abs(state[i + 1]) & 0xFFF
+        state[i + 2] = abs(state[i + 2]) & 0x3FFF
     blk = array("i", bytes(4 * biquad_m0.BLOCK_WORDS))
     for slot, ch in ((0, 0), (3, 1), (5, 1)):
         out = runner.compare(
@@ -355,3 +360,50 @@ def test_two_cores_only_when_core1_starts(monkeypatch):
     monkeypatch.setattr(sys, "platform", "rp2")
     monkeypatch.setitem(sys.modules, "_thread", fake)
     assert biquad_m0.two_cores(*args) is None
+
+
+def _viper_on_armv6m(buf, frames, coefs, state, order, count):
+    """biquad_run's armv6m code as a kernel for cases.run_in_buffers (32-bit ints)."""
+    cpu = runner.core("uamp.dsp.biquad")
+    _, after = runner.run_on_core(cpu, "biquad_run", [buf, frames, coefs, state, order, count])
+    buf[:] = after[0]
+    state[:] = after[3]
+
+
+def _thumb_on_armv6m():
+    """The Thumb cascade (run_cascade with the emulated biquad_m0) as such a kernel."""
+    from array import array
+
+    from uamp.dsp import biquad_m0
+
+    thumb = runner.ThumbBiquad()
+    blk = array("i", bytes(4 * biquad_m0.BLOCK_WORDS))
+
+    def run(buf, frames, coefs, state, order, count):
+        address = thumb.load(buf)
+        biquad_m0.run_cascade(thumb, address, blk, frames, coefs, state, order, count)
+        buf[:] = thumb.read()
+        thumb.cpu.data_top = address  # the next buffer reuses the emulated RAM
+
+    return run
+
+
+def test_biquad_dc_and_silent_tail_on_armv6m():
+    """test_kernels' DC and tail cases on the 32-bit core: the viper kernel's armv6m code and
+    the Thumb cascade (RP2040) give the twin's output bit for bit, so the board adds no DC
+    either and its silent tails reach exact zero."""
+    coefs = cases.one_band("peak", 20, 12.0, 5.0)
+    x = cases.sine_then_silence(8160 + 16320, 1000, 1 << 22)
+    want = cases.run_in_buffers(biquad.biquad_run_reference, x, coefs)
+    for run in (_viper_on_armv6m, _thumb_on_armv6m()):
+        assert cases.run_in_buffers(run, x, coefs) == want
+    dc, rms = cases.error_dc_rms(want[0], cases.exact(coefs, x), 8160)
+    assert abs(dc) < 0.05 and rms < 0.35, (dc, rms)
+    for band, freq, amplitude in cases.TAIL_CASES:
+        coefs = cases.one_band(*band)
+        x = cases.sine_then_silence(cases.TAIL_FRAMES, freq, amplitude, 4800)
+        want = cases.run_in_buffers(biquad.biquad_run_reference, x, coefs)
+        for run in (_viper_on_armv6m, _thumb_on_armv6m()):
+            assert cases.run_in_buffers(run, x, coefs) == want, band
+        worst, last, quiet = cases.tail_figures(want[0], cases.exact(coefs, x))
+        assert worst < 0.6 and last < quiet + 480 < cases.TAIL_FRAMES, (band, worst, last)

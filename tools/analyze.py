@@ -314,6 +314,7 @@ def figures(_args: argparse.Namespace) -> int:
             "EQ vs RBJ at %d Hz: worst %.4f dB (%s) over %d accepted bands of a %d-band grid"
             % (rate, worst, setting, tried - refused, tried)
         )
+    biquad_figures()
     for name, rig in (
         ("PGA2311", pga2311_rig),
         ("TPA6130A2 + trim", tpa6130a2_rig),
@@ -325,6 +326,37 @@ def figures(_args: argparse.Namespace) -> int:
             % (name, count, worst, lo, hi)
         )
     return 0
+
+
+def biquad_figures() -> None:
+    """The EQ arithmetic's DC (a tone through a low, narrow band) and its silent tail (a small
+    low-frequency tone, then digital silence): the EQ output, and the 32-bit words, which
+    carry a deliberate +-1 in their lowest bit while unmuted (output.py: the DACs never see
+    exact digital silence) and are exact zero when muted."""
+    for band in (("peak", 20, 12.0, 5.0), ("peak", 30, 12.0, 10.0)):
+        eq_dc, out_dc = offline.biquad_dc_lsb(band)
+        print(
+            "biquad DC, -6 dBFS 1 kHz tone, %s %g Hz %+g dB Q %g: EQ output %+.2f LSB,"
+            " 32-bit output %+.2f LSB (24-bit LSB)" % (band + (eq_dc, out_dc))
+        )
+    for name, setup in (
+        ("band 20 Hz +12 dB Q 5", lambda e: e.set_eq_band(1, "peak", 20, 12.0, 5.0)),
+        ("bass +12 dB", lambda e: e.set_bass(12)),
+    ):
+        zero_ms, exact_ms, worst, unmuted, muted = offline.silent_tail(setup)
+        print(
+            "silent tail after 0.1 s of 25 Hz at 100 LSB, %s: EQ output exact zero %s"
+            " (its coefficients run exactly: below 0.5 LSB after %.0f ms; EQ within %.2f LSB"
+            " of that); 32-bit words in the last second %s unmuted, %s muted"
+            % (
+                name,
+                "never" if zero_ms is None else "%.0f ms after the tone" % zero_ms,
+                exact_ms,
+                worst,
+                "/".join("%+d" % w for w in unmuted[:4]) + (" ..." if len(unmuted) > 4 else ""),
+                "/".join("%+d" % w for w in muted[:4]),
+            )
+        )
 
 
 CROSSFEED_HZ = (100, 300, 700, 1000, 2000, 5000, 10000, 16000)

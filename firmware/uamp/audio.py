@@ -599,7 +599,8 @@ class AudioEngine:
                 base = (GHOST * 2 + ch) * per
                 s[base] = s[base + 2] = tail[ch]
                 s[base + 1] = s[base + 3] = tail[2 + ch]
-                s[base + 4] = s[base + 5] = 0
+                for i in range(4, per):  # no error-feedback or fraction residual yet
+                    s[base + i] = 0
             self._n_pre = self.active
             self._n_post = 0
         for i in range(self._n_pre):

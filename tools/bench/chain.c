@@ -22,7 +22,8 @@ static int32_t frames;
 static int32_t coefs[5 * SLOTS];
 static int32_t order[SLOTS];
 static int32_t *work0, *work;
-static int32_t state0[6 * 2 * SLOTS], state[6 * 2 * SLOTS];
+#define STATE_PER 7
+static int32_t state0[STATE_PER * 2 * SLOTS], state[STATE_PER * 2 * SLOTS];
 static int32_t gain0[4], gain[4], xf0[XF_WORDS], xf[XF_WORDS], out0[6], outst[6];
 static int16_t *out;
 
@@ -48,31 +49,33 @@ static void biquad_run(int32_t *buf, int32_t n_frames, const int32_t *c5, int32_
         int32_t b2h = c[2] >> 14, b2l = c[2] & 0x3FFF, a1h = c[3] >> 14, a1l = c[3] & 0x3FFF;
         int32_t a2h = c[4] >> 14, a2l = c[4] & 0x3FFF;
         for (int ch = 0; ch < 2; ch++) {
-            int32_t *s = st + (slot * 2 + ch) * 6;
+            int32_t *s = st + (slot * 2 + ch) * STATE_PER;
             int32_t x1h = s[0] >> 14, x1l = s[0] & 0x3FFF, x2h = s[1] >> 14, x2l = s[1] & 0x3FFF;
             int32_t y1h = s[2] >> 14, y1l = s[2] & 0x3FFF, y2h = s[3] >> 14, y2l = s[3] & 0x3FFF;
-            int32_t e1 = s[4], e2 = s[5];
+            int32_t e1 = s[4], e2 = s[5], r = s[6];
             for (int32_t i = ch; i < n; i += 2) {
                 int32_t v = buf[i], xh = v >> 14, xl = v & 0x3FFF;
                 int32_t h = b0h * xh + b1h * x1h + b2h * x2h + a1h * y1h + a2h * y2h;
-                int32_t m = b0h * xl + b0l * xh + ((b0l * xl) >> 14);
-                m += b1h * x1l + b1l * x1h + ((b1l * x1l) >> 14);
-                m += b2h * x2l + b2l * x2h + ((b2l * x2l) >> 14);
-                m += a1h * y1l + a1l * y1h + ((a1l * y1l) >> 14);
-                m += a2h * y2l + a2l * y2h + ((a2l * y2l) >> 14);
-                m += e1 + e1 - e2;
+                int32_t m = b0h * xl + b0l * xh + b1h * x1l + b1l * x1h + b2h * x2l + b2l * x2h;
+                m += a1h * y1l + a1l * y1h + a2h * y2l + a2l * y2h;
+                int32_t lo = r + b0l * xl + b1l * x1l + b2l * x2l + a1l * y1l + a2l * y2l;
+                lo += (a1h * e1 + a2h * e2) * 4;
+                lo += ((a1l * e1) >> 12) + ((a2l * e2) >> 12);
+                m += lo >> 14;
+                r = lo & 0x3FFF;
                 e2 = e1;
                 e1 = m & 0xFFF;
-                int32_t y = (h << 2) + (m >> 12);
-                if (y > 0x3FFFFFF) y = 0x3FFFFFF;
-                else if (y < -0x3FFFFFF) y = -0x3FFFFFF;
+                int32_t w = (h << 2) + (m >> 12);
+                int32_t y = w + (e1 >> 11);
+                if (y > 0x3FFFFFF) { y = 0x3FFFFFF; w = y; e1 = 0; }
+                else if (y < -0x3FFFFFF) { y = -0x3FFFFFF; w = y; e1 = 0; }
                 buf[i] = y;
                 x2h = x1h; x2l = x1l; x1h = xh; x1l = xl;
-                y2h = y1h; y2l = y1l; y1h = y >> 14; y1l = y & 0x3FFF;
+                y2h = y1h; y2l = y1l; y1h = w >> 14; y1l = w & 0x3FFF;
             }
             s[0] = (x1h << 14) + x1l; s[1] = (x2h << 14) + x2l;
             s[2] = (y1h << 14) + y1l; s[3] = (y2h << 14) + y2l;
-            s[4] = e1; s[5] = e2;
+            s[4] = e1; s[5] = e2; s[6] = r;
         }
     }
 }

@@ -6,12 +6,25 @@ and by the armv6m emulator test):
 - coefficients: c * 2**26 stored as one int, |c| < 8 each and sum(|c|) <= 24 per section
   (checked by `quantize`), a1/a2 stored negated so every term adds
 - c * v is split in 14-bit halves: c = ch*2**14 + cl, v = vh*2**14 + vl, so
-  c*v / 2**26 = 4*ch*vh + (ch*vl + cl*vh + (cl*vl >> 14)) / 2**12. The first part sums to
-  |H| < 1.5 * 2**30, the second to |M| < 29 * 2**26 < 2**31.
-- M is quantized once per sample with second-order error feedback (residual e, shaped by
-  (1 - z**-1)**2): without it the rounding of a 20-100 Hz section is amplified by 1/A(z),
-  about +75 dB, and a bass shelf would hiss at -60 dBFS.
-State per section and channel: x1, x2, y1, y2, e1, e2 (6 ints).
+  c*v / 2**26 = 4*ch*vh + (ch*vl + cl*vh + cl*vl / 2**14) / 2**12. The first part sums to
+  |H| < 1.5 * 2**30, the middle to |M| < 29 * 2**26 < 2**31.
+- The output is rounded to an integer, but the section's history keeps the exact value: its
+  floor w (y1, y2) and its fraction e (e1, e2, 12 bits: units of 2**-12 LSB), and the
+  recursion multiplies both by a1 and a2. a*e/2**26 in units of 2**-12 is ah*e/2**12 +
+  al*e/2**26: ah*e*4 and (al*e) >> 12 go into the low sum (|ah*e*4| < 2**27, al*e < 2**26).
+  This is error feedback with the section's own coefficients: the output differs from the
+  filter run exactly by its final rounding alone (+-0.5 LSB, white), a tail decays as the
+  exact filter's does, and once the input is silent the output reaches exact zero (what is
+  left in e is below 0.5 LSB and rounds to 0). Feedback of 2*e1 - e2 instead (shaped by
+  (1 - z**-1)**2, 12 cycles a sample cheaper) matches a1, a2 only near DC: some silent
+  sections then emitted a +-1 pulse every few thousand samples forever (an idle tone).
+- The low products cl*vl (each >= 0 and < 2**28), the e products and the remainder r (< 2**14)
+  the low sum left at the previous sample are summed whole: lo < 5 * 2**28 + 1.5 * 2**27
+  + 2**16 < 2**31 and > -1.5 * 2**27. M gets lo >> 14, the next sample lo & 0x3FFF (fraction
+  saving). Flooring each low product instead lost 2.5 units of M a sample on average: a DC
+  that a low section's 1/A(1) (up to 2**17) made tens of LSB, and a floor that held the silent
+  tail at a constant.
+State per section and channel: x1, x2, w1, w2, e1, e2, r (7 ints; silence is all zero).
 """
 
 import math
@@ -23,7 +36,7 @@ COEF_ONE = 1 << COEF_SHIFT
 COEF_MAX = 8 * COEF_ONE - 1  # |c| < 8: the sign-extension trick needs |v| < 2**29
 COEF_SUM_MAX = 24 * COEF_ONE  # sum of |c| per section
 LIMIT = (1 << 26) - 1  # clamp of every section output, Q23 units
-STATE_PER = 6  # ints of state per section and channel
+STATE_PER = 7  # ints of state per section and channel
 KINDS = ("peak", "lowshelf", "highshelf", "lowpass", "highpass")
 
 
@@ -224,7 +237,7 @@ def biquad_run(buf: ptr32, frames: int, coefs: ptr32, state: ptr32, order: ptr8,
         a2h = v >> 14
         a2l = v & 0x3FFF
         for ch in range(2):
-            s = (slot * 2 + ch) * 6
+            s = (slot * 2 + ch) * 7
             v = ((state[s] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
             x1h = v >> 14
             x1l = v & 0x3FFF
@@ -239,25 +252,32 @@ def biquad_run(buf: ptr32, frames: int, coefs: ptr32, state: ptr32, order: ptr8,
             y2l = v & 0x3FFF
             e1 = int(state[s + 4])
             e2 = int(state[s + 5])
+            r = int(state[s + 6])
             i = ch
             while i < n:
                 v = ((buf[i] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
                 xh = v >> 14
                 xl = v & 0x3FFF
                 h = b0h * xh + b1h * x1h + b2h * x2h + a1h * y1h + a2h * y2h
-                m = b0h * xl + b0l * xh + ((b0l * xl) >> 14)
-                m += b1h * x1l + b1l * x1h + ((b1l * x1l) >> 14)
-                m += b2h * x2l + b2l * x2h + ((b2l * x2l) >> 14)
-                m += a1h * y1l + a1l * y1h + ((a1l * y1l) >> 14)
-                m += a2h * y2l + a2l * y2h + ((a2l * y2l) >> 14)
-                m += e1 + e1 - e2
+                m = b0h * xl + b0l * xh + b1h * x1l + b1l * x1h + b2h * x2l + b2l * x2h
+                m += a1h * y1l + a1l * y1h + a2h * y2l + a2l * y2h
+                lo = r + b0l * xl + b1l * x1l + b2l * x2l + a1l * y1l + a2l * y2l
+                lo += (a1h * e1 + a2h * e2) << 2
+                lo += ((a1l * e1) >> 12) + ((a2l * e2) >> 12)
+                m += lo >> 14
+                r = lo & 0x3FFF
                 e2 = e1
                 e1 = m & 0xFFF
-                y = (h << 2) + (m >> 12)
+                w = (h << 2) + (m >> 12)
+                y = w + (e1 >> 11)
                 if y > 0x3FFFFFF:
                     y = 0x3FFFFFF
+                    w = y
+                    e1 = 0
                 elif y < -0x3FFFFFF:
                     y = -0x3FFFFFF
+                    w = y
+                    e1 = 0
                 buf[i] = y
                 x2h = x1h
                 x2l = x1l
@@ -265,8 +285,8 @@ def biquad_run(buf: ptr32, frames: int, coefs: ptr32, state: ptr32, order: ptr8,
                 x1l = xl
                 y2h = y1h
                 y2l = y1l
-                y1h = y >> 14
-                y1l = y & 0x3FFF
+                y1h = w >> 14
+                y1l = w & 0x3FFF
                 i += 2
             state[s] = (x1h << 14) + x1l
             state[s + 1] = (x2h << 14) + x2l
@@ -274,6 +294,7 @@ def biquad_run(buf: ptr32, frames: int, coefs: ptr32, state: ptr32, order: ptr8,
             state[s + 3] = (y2h << 14) + y2l
             state[s + 4] = e1
             state[s + 5] = e2
+            state[s + 6] = r
 
 
 def _split(v):
@@ -293,33 +314,39 @@ def biquad_run_reference(buf, frames, coefs, state, order, count):
         )
         (a1h, a1l), (a2h, a2l) = _split(coefs[c + 3]), _split(coefs[c + 4])
         for ch in range(2):
-            s = (slot * 2 + ch) * 6
+            s = (slot * 2 + ch) * STATE_PER
             x1h, x1l = _split(state[s])
             x2h, x2l = _split(state[s + 1])
             y1h, y1l = _split(state[s + 2])
             y2h, y2l = _split(state[s + 3])
-            e1, e2 = state[s + 4], state[s + 5]
+            e1, e2, r = state[s + 4], state[s + 5], state[s + 6]
             for i in range(ch, n, 2):
                 xh, xl = _split(buf[i])
                 h = b0h * xh + b1h * x1h + b2h * x2h + a1h * y1h + a2h * y2h
-                m = b0h * xl + b0l * xh + ((b0l * xl) >> 14)
-                m += b1h * x1l + b1l * x1h + ((b1l * x1l) >> 14)
-                m += b2h * x2l + b2l * x2h + ((b2l * x2l) >> 14)
-                m += a1h * y1l + a1l * y1h + ((a1l * y1l) >> 14)
-                m += a2h * y2l + a2l * y2h + ((a2l * y2l) >> 14)
-                m += 2 * e1 - e2
+                m = b0h * xl + b0l * xh + b1h * x1l + b1l * x1h + b2h * x2l + b2l * x2h
+                m += a1h * y1l + a1l * y1h + a2h * y2l + a2l * y2h
+                lo = r + b0l * xl + b1l * x1l + b2l * x2l + a1l * y1l + a2l * y2l
+                lo += (a1h * e1 + a2h * e2) << 2  # the history's fraction, times a1 and a2
+                lo += ((a1l * e1) >> 12) + ((a2l * e2) >> 12)
+                m += lo >> 14  # fraction saving: what is left below 2**14 carries over
+                r = lo & 0x3FFF
                 e2, e1 = e1, m & 0xFFF
-                y = max(-LIMIT, min(LIMIT, (h << 2) + (m >> 12)))
+                w = (h << 2) + (m >> 12)  # floor of the exact value: the history
+                y = w + (e1 >> 11)  # rounded: the output
+                if not -LIMIT <= y <= LIMIT:
+                    y = w = max(-LIMIT, min(LIMIT, y))
+                    e1 = 0
                 buf[i] = y
                 x2h, x2l, x1h, x1l = x1h, x1l, xh, xl
                 y2h, y2l = y1h, y1l
-                y1h, y1l = _split(y)
+                y1h, y1l = _split(w)
             state[s] = (x1h << 14) + x1l
             state[s + 1] = (x2h << 14) + x2l
             state[s + 2] = (y1h << 14) + y1l
             state[s + 3] = (y2h << 14) + y2l
             state[s + 4] = e1
             state[s + 5] = e2
+            state[s + 6] = r
 
 
 @micropython.viper

@@ -1,7 +1,8 @@
 """The biquad section of uamp/dsp/biquad.py in hand-written Thumb for RP2040 (Cortex-M0+).
 
-Same integer math as `biquad_run` (split 14-bit products, one quantization per sample with
-second-order error feedback, clamp at 2**26), for one section and one channel per call, with
+Same integer math as `biquad_run` (split 14-bit products, the history's fraction fed back
+through a1 and a2, the low products summed with fraction saving, the output rounded, clamp at
+2**26), for one section and one channel per call, with
 its operands in a 24-word block so every value is one `ldr` away. The viper kernel keeps ~20
 locals on the stack; this keeps the five products' halves in registers: about 4x fewer cycles
 (see `make bench`). Frames must be even (two samples per loop pass).
@@ -13,8 +14,12 @@ rejects it, so the source is a string (biquad_m0_thumb.py) compiled on the board
 (`load()`); elsewhere the engine runs the viper kernel.
 
 Block (words): 0-9 b0h b0l b1h b1l b2h b2l a1h a1l a2h a2l (a's negated, h = c >> 14,
-l = c & 0x3FFF), 10-17 x1h x1l x2h x2l y1h y1l y2h y2l, 18 e1, 19 e2, 20-21 unused,
-22 clamp limit, 23 unused. r12 (scratch in the ARM calling convention) holds the end address.
+l = c & 0x3FFF), 10-17 x1h x1l x2h x2l w1h w1l w2h w2l, 18 4*e1, 19 4*e2 (4e: one multiply
+gives ah*e*4, and (al*4e) >> 14 = (al*e) >> 12), 20 r (the low sum's remainder), 21 the
+caller's r8, 22 clamp limit, 23 unused. r12 (scratch in the ARM calling convention) holds the
+end address; r8 the running low sum (callee-saved: kept in word 21 and restored). The
+assembler's add takes low registers only, so `add(r8, r3)` and `add(r8, r1)` are written as
+their ADD (register) T2 encodings, data(2, 0x4498) and data(2, 0x4488) (ARMv6-M ARM A6.7.3).
 """
 
 from array import array
@@ -57,7 +62,7 @@ def pack_block(blk: ptr32, coefs: ptr32, state: ptr32, slot: int, ch: int):
     """Coefficients of `slot` and its state for channel `ch` into the block, split (v wrapped
     to 30 bits, then v >> 14 and v & 0x3FFF). Unrolled: the loop form took twice the cycles."""
     c = slot * 5
-    s = (slot * 2 + ch) * 6
+    s = (slot * 2 + ch) * 7  # biquad.STATE_PER
     v = ((coefs[c] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
     blk[0] = v >> 14
     blk[1] = v & 0x3FFF
@@ -85,15 +90,16 @@ def pack_block(blk: ptr32, coefs: ptr32, state: ptr32, slot: int, ch: int):
     v = ((state[s + 3] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
     blk[16] = v >> 14
     blk[17] = v & 0x3FFF
-    blk[18] = state[s + 4]
-    blk[19] = state[s + 5]
+    blk[18] = state[s + 4] << 2
+    blk[19] = state[s + 5] << 2
+    blk[20] = state[s + 6]
     blk[22] = 0x3FFFFFF
 
 
 @micropython.viper
 def unpack_block(blk: ptr32, state: ptr32, slot: int, ch: int):
     """The block's state back into the cascade's state array (unrolled, as pack_block)."""
-    s = (slot * 2 + ch) * 6
+    s = (slot * 2 + ch) * 7  # biquad.STATE_PER
     hi = ((blk[10] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
     state[s] = (hi << 14) + blk[11]
     hi = ((blk[12] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
@@ -102,8 +108,9 @@ def unpack_block(blk: ptr32, state: ptr32, slot: int, ch: int):
     state[s + 2] = (hi << 14) + blk[15]
     hi = ((blk[16] + 0x20000000) & 0x3FFFFFFF) - 0x20000000
     state[s + 3] = (hi << 14) + blk[17]
-    state[s + 4] = blk[18]
-    state[s + 5] = blk[19]
+    state[s + 4] = blk[18] >> 2
+    state[s + 5] = blk[19] >> 2
+    state[s + 6] = blk[20]
 
 
 def run_channel(kernel, work_address, blk, frames, coefs, state, order, count, ch):
