@@ -172,23 +172,25 @@ def heap_report(board: str) -> int:
 
 def print_probe(output: str) -> None:
     rows = heap_probe.rows(output)
-    start = next((used for kind, _, _, used, _ in rows if kind == "start"), 0)
-    imports = [(name, used, note) for kind, name, _, used, note in rows if kind == "import"]
-    total = sum(used for _, used, _ in imports)
-    print(f"    {'module (what it keeps once imported)':44} {'bytes':>7}")
-    for name, used, note in sorted(imports, key=lambda r: -r[1]):
-        print(f"    {name:44} {used:7d} {note}")
-    print(f"    {'all ' + str(len(imports)) + ' modules':44} {total:7d}")
+    start = next((used for kind, _, _, used, _, _ in rows if kind == "start"), 0)
+    imports = [(n, used, us, note) for kind, n, _, used, us, note in rows if kind == "import"]
+    total = sum(used for _, used, _, _ in imports)
+    print(f"    {'module (what it keeps once imported)':44} {'bytes':>7} {'ms':>6}")
+    for name, used, us, note in sorted(imports, key=lambda r: -r[1]):
+        print(f"    {name:44} {used:7d} {us / 1000:6.1f} {note}")
+    load_ms = sum(us for _, _, us, _ in imports) / 1000
+    print(f"    {'all ' + str(len(imports)) + ' modules':44} {total:7d} {load_ms:6.1f}")
     for kind, title in (("transient", "profile checker"), ("init", "init step (kept)")):
-        print(f"    {title:44} {'bytes':>7}")
-        for k, name, depth, used, _ in rows:
+        print(f"    {title:44} {'bytes':>7} {'ms' if kind == 'init' else '':>6}")
+        for k, name, depth, used, us, _ in rows:
             if k == kind:
-                print(f"    {'  ' * depth + name:44} {used:7d}")
+                ms = f"{us / 1000:6.1f}" if us >= 0 else ""
+                print(f"    {'  ' * depth + name:44} {used:7d} {ms}")
     print(f"    {'buffers and strings kept (>= 512 bytes)':44} {'bytes':>7}")
-    for k, name, _, used, _ in sorted(rows, key=lambda r: -r[3]):
+    for k, name, _, used, _, _ in sorted(rows, key=lambda r: -r[3]):
         if k == "buffer":
             print(f"    {name:44} {used:7d}")
-    for k, name, _, used, _ in rows:
+    for k, name, _, used, _, _ in rows:
         if k == "ready":
             print(f"    {name:44} {used:7d}  (of {start} free before the first import)")
     for line in output.splitlines():

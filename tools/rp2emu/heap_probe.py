@@ -96,6 +96,7 @@ def boot_order() -> list[str]:
 _PROBE = r'''# the heap probe: tools/rp2emu/heap_probe.py (not part of the firmware)
 import gc
 import sys
+import time
 
 ORDER = %(order)r
 _depth = [0]
@@ -109,24 +110,26 @@ def _free():
 _rows = []
 
 
-def _row(kind, name, used, note=""):
+def _row(kind, name, used, note="", us=-1):
     # kept until main.py is up: USB serial is not connected yet while the modules load
-    _rows.append((kind, name, _depth[0], used, note))
+    _rows.append((kind, name, _depth[0], used, us, note))
 
 
 def _print_rows():
     for row in _rows:
-        print("heap|%%s|%%s|%%d|%%d|%%s" %% row)
+        print("heap|%%s|%%s|%%d|%%d|%%d|%%s" %% row)
     _rows.clear()
 
 
 def _import(name):
     count = len(sys.modules)
     before = _free()
+    started = time.ticks_us()
     __import__(name)
+    us = time.ticks_diff(time.ticks_us(), started)
     used = before - _free()
     extra = len(sys.modules) - count - 1
-    _row("import", name, used, "+%%d more" %% extra if extra > 0 else "")
+    _row("import", name, used, "+%%d more" %% extra if extra > 0 else "", us)
 
 
 _row("start", "free", _free())
@@ -154,11 +157,13 @@ def _wrap(owner, attr, label):
     def probe(*args, **kwargs):
         before = _free()
         _depth[0] += 1
+        started = time.ticks_us()
         try:
             return real(*args, **kwargs)
         finally:
+            us = time.ticks_diff(time.ticks_us(), started)
             _depth[0] -= 1
-            _row("init", label, before - _free())
+            _row("init", label, before - _free(), "", us)
 
     setattr(owner, attr, probe)
 
@@ -262,12 +267,14 @@ def probe_script(least: int = 512) -> bytes:
     return (_PROBE % {"order": boot_order(), "least": least}).encode()
 
 
-def rows(output: str) -> list[tuple[str, str, int, int, str]]:
-    """(kind, name, depth, bytes, note) of each probe line in the board's output."""
+def rows(output: str) -> list[tuple[str, str, int, int, int, str]]:
+    """(kind, name, depth, bytes, us, note) of each probe line in the board's output (us: the
+    step's emulated microseconds, -1 where not timed; a step's time includes the collections
+    of the steps nested in it)."""
     out = []
     for line in output.splitlines():
         at = line.find(PREFIX)  # the first one follows the console's prompt
         if at >= 0:
-            kind, name, depth, used, note = line[at + len(PREFIX) :].strip().split("|", 4)
-            out.append((kind, name, int(depth), int(used), note))
+            kind, name, depth, used, us, note = line[at + len(PREFIX) :].strip().split("|", 5)
+            out.append((kind, name, int(depth), int(used), int(us), note))
     return out
