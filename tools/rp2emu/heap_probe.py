@@ -175,7 +175,7 @@ from uamp import settings as _settings  # noqa: E402
 from uamp.ui import panel as _panel  # noqa: E402
 
 _wrap(_board.Board, "__init__", "Board() (SPI, I2C)")
-_wrap(_board.Board, "i2s_out", "I2S port (machine.I2S, its ibuf)")
+_wrap(_board.Board, "i2s_out", "I2S port (Board.i2s_out(), its ring)")
 for _part in ("outputs", "audio", "volume", "panel", "console"):
     _wrap(_app.App, "_build_" + _part, "App._build_" + _part)
 _wrap(_audio.AudioEngine, "__init__", "AudioEngine()")
