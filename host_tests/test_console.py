@@ -9,6 +9,7 @@ from sim.simboard import SimBoard
 from uamp import commands, console
 
 STATUS_FIELDS = [
+    "audio_faults",
     "balance_db",
     "clip_count",
     "crossfeed",

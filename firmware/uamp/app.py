@@ -26,6 +26,10 @@ class ChipError(Exception):
     """A chip named in the profile has no driver, or did not answer."""
 
 
+def _nothing():
+    pass
+
+
 def _optional_output(board, cfg, key):
     pin = cfg.get(key)
     return None if pin is None else board.output(pin, 0)
@@ -169,6 +173,7 @@ class App:
         self._cap_hp = False  # (not a headphone: the first restored tick takes the cap)
         self._cap_db = None  # the cap in force when they last changed
         self.uptime_ms = 0
+        self._faults_told = 0  # audio callback faults said on the console so far
         self._last_ms = self.clock.ticks_ms()
         self._poll_ms = 0
         self.console = Console(self, self.write)
@@ -265,6 +270,8 @@ class App:
 
     def tick(self):
         """One main-loop step: power sequencing, then the panel, then the volume ramp."""
+        if getattr(self.engine, "interrupted", False):
+            raise KeyboardInterrupt  # Ctrl-C that landed in the audio callback: stop (serve)
         if self.state != RUNNING:
             self._tick_power_up()
         self._tick_panel()
@@ -496,6 +503,13 @@ class App:
         elapsed = self.clock.ticks_diff(now, self._last_ms)
         self._last_ms = now
         self.uptime_ms += elapsed
+        faults = getattr(self.engine, "faults", 0)
+        if faults != self._faults_told:
+            self._faults_told = faults
+            self.console.reply(
+                "audio: the callback failed (%s, %d so far): that buffer played silence, it runs"
+                " on without the heap lock" % (self.engine.fault, faults)
+            )
         if self._boot_rate is not None and self.state == BOOTING:
             self._restore_rate()
         if self.state != RUNNING:
@@ -559,6 +573,7 @@ class App:
             self.settings.save()
         for step in (
             lambda: self.engine.set_trim(0, 0),
+            getattr(self.engine, "stop", _nothing),  # no more refills: the REPL gets the core
             lambda: self.analog.mute(True),
             lambda: self.dac.mute(True),
         ):

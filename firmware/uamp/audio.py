@@ -23,6 +23,8 @@ SECOND_CORE the EQ is also split by channel over both cores (biquad_m0.TwoCores)
 import math
 from array import array
 
+import micropython
+
 from uamp.dsp import biquad, biquad_m0, crossfeed, eq, output, stages_m0, tone
 from uamp.dsp.gain import GAIN_ONE, UNITY, crossfade, gain_ramp, mul_q24
 
@@ -48,6 +50,34 @@ GHOST = eq.SLOTS  # the extra slot the new filter of a changing section runs in
 # filled next. Costs 8 bytes a buffer.
 EFFECT_BUFFERS = 10
 SILENT_EXCESS_DB = 200.0  # trim_excess_db() when silence is asked and something still sounds
+# The callback runs with the heap locked: on the rp2 port a bytecode call whose frame is over
+# 11 words takes it from the GC heap unless the heap is locked (then the C stack): measured on
+# the emulated Pico, a fill took 5.6 ms unlocked (a gc_alloc per call on a fragmented heap)
+# and 1.0 ms locked. Anything that still allocates raises MemoryError then: the buffer goes
+# silent, the fault is counted (status) and the callback goes on unlocked (_fault).
+LOCK_HEAP = True
+# ... but frames on the C stack need room there: the callback runs wherever the scheduler
+# finds the main loop. Measured on the emulated Pico: MicroPython's stack limit is at 8148
+# bytes, the locked refill goes up to 3976 bytes below its entry (an EQ crossfade through the
+# Thumb cascade), and the entry is 4.5-4.9 KB deep when the main loop idles, 5.9 KB during an
+# EQ change's float work. Past the limit a RuntimeError, or worse: locked frames go on the C
+# stack unchecked (alloca) and the emulated RP2040 faulted on corrupted memory. So the lock is
+# taken only with room for the whole refill; deeper, a buffer runs unlocked (frames from the
+# heap, as without the lock): today that is most buffers on the Pico (issue 11: the refill's
+# call chain must get shallower, or the main loop's, before the lock can pay off there).
+LOCK_STACK_BELOW = 3900
+
+
+def _nothing():
+    pass
+
+
+def _no_stack_use():
+    return 0
+
+
+# bytes of C stack in use (MicroPython; CPython has no such limit)
+_stack_use = getattr(micropython, "stack_use", _no_stack_use)
 
 
 class AudioEngine:
@@ -73,8 +103,10 @@ class AudioEngine:
         self._last_us = None
         # sources
         self.table = tone.make_table(TONE_DBFS)
+        self._spare_table = None  # set_tone fills this one and swaps (no new 8 KB table)
         self.phase = 0
         self.step = tone.phase_step(TONE_HZ, rate)
+        self._tone_step = self.step  # the tone's step, computed on the control side (an int)
         self.tone_hz = TONE_HZ
         self.sweep = (20, 20000, 10.0)
         self.set_sweep(20, 20000, 10.0)
@@ -163,7 +195,22 @@ class AudioEngine:
         self._gain_seen = array("i", bytes(8 * EFFECT_BUFFERS))  # (left, right) max per buffer
         self._seen_at = 0
         self._thumb_stages()
+        # the callback's heap lock (LOCK_HEAP), off after a fault; faults: exceptions the
+        # callback caught (it played silence instead), fault: the last one's type name
+        self._lock = micropython.heap_lock if LOCK_HEAP else _nothing
+        self._unlock = micropython.heap_unlock if LOCK_HEAP else _nothing
+        self.faults = 0
+        self.fault = None
+        self.interrupted = False  # Ctrl-C landed in the callback: the main loop stops (App.tick)
+        self._wrote = False  # this callback has handed the port its buffer
         self._callback = self._on_buffer_done  # bound once: binding allocates
+        # The callback's methods bound once into the instance: MicroPython looks a method up
+        # in the instance's attribute table first, and that table (about 95 names here) grows
+        # only when full, so a miss probes most of it, a hardware divide a probe (measured on
+        # the emulated Pico: 5150 probes a buffer, 51 % -> 41 % of the core for the audio
+        # alone); a hit is found at once (the lookup cache).
+        for name in _HOT:
+            setattr(self, name, getattr(self, name))
 
     def _thumb_stages(self):
         """On RP2040, hand-written Thumb gain, crossfeed and 16-bit output (stages_m0.py)."""
@@ -191,6 +238,10 @@ class AudioEngine:
         self._fill(self._ready)
         self._refill()
 
+    def stop(self):
+        """No more buffers (the firmware stops): the port plays out what it has, then silence."""
+        self.i2s.irq(None)
+
     def set_rate(self, rate, i2s):
         """Play at `rate` on `i2s`, a port opened at that rate (the old one closed by the
         caller); for the app's quiet_change, while the output is silent. Everything that
@@ -209,7 +260,7 @@ class AudioEngine:
         tone.phase_step(end_hz, rate)  # the sweep must still fit under the new Nyquist
         self.rate = rate
         self.settings = settings
-        self.step = step
+        self.step = self._tone_step = step
         self.set_sweep(start_hz, end_hz, seconds)
         if self._source == _SWEEP:
             self.step = self._sweep_step0
@@ -285,8 +336,14 @@ class AudioEngine:
 
     def set_tone(self, freq_hz, level_dbfs=TONE_DBFS):
         step = tone.phase_step(freq_hz, self.rate)
-        self.table = tone.make_table(level_dbfs)  # a new table, swapped in by one assignment
+        # The spare table is filled and swapped in by one assignment (the callback reads
+        # whole tables); the old one is the next spare: no new 8 KB block per call (the heap
+        # would fragment).
+        table = tone.make_table(level_dbfs, self._spare_table)
+        self._spare_table = self.table
+        self.table = table
         self.tone_hz = freq_hz
+        self._tone_step = step
         if self._source == _TONE:
             self.step = step
 
@@ -423,9 +480,55 @@ class AudioEngine:
 
     # --- audio side: the I2S callback and what it runs; allocates nothing ---
     def _on_buffer_done(self, _i2s):
-        self._refill()
+        # Small on purpose: its own frame (under 11 words) is taken before the lock, on the
+        # C stack; the guarded refill's larger one is taken with the heap locked.
+        if _stack_use() > LOCK_STACK_BELOW:
+            self._locked_refill(_nothing)  # no room for frames on the C stack: not locked
+            return
+        self._lock()
+        self._locked_refill(self._unlock)
+
+    def _locked_refill(self, unlock):
+        """The refill, with the heap locked by the caller; `unlock` is the unlock matching
+        that lock (a fault switches the lock off for the next buffers, not this unlock)."""
+        try:
+            if self.interrupted:  # silence until the main loop stops the firmware
+                self.i2s.write(self.outs[self._ready])
+                return
+            self._refill()
+        except Exception as e:  # noqa: BLE001 - whatever it is, the output must not be garbage
+            self._fault(e)
+        except KeyboardInterrupt:
+            # Ctrl-C raised in a scheduled callback would be printed and dropped by the
+            # scheduler (the busier the core, the likelier it lands here): the main loop
+            # raises it again (App.tick) and the firmware stops; silence meanwhile.
+            self.interrupted = True
+            self._silence()
+        finally:
+            unlock()
+
+    def _fault(self, e):
+        """The callback raised (MemoryError under the heap lock, or a bug): silence, not a
+        half-filled buffer; counted and kept for status; from now on without the lock."""
+        self.faults += 1
+        self.fault = type(e).__name__  # a qstr: nothing allocated
+        self._lock = self._unlock = _nothing
+        self._silence()
+
+    def _silence(self):
+        """Both output buffers zeroed (the one the port reads too: silent at once), the gain
+        ramps up again from zero; the port gets a buffer if this callback gave it none (it
+        calls back only after a write)."""
+        tone.fill_zero(self.outs[0], self._out_words)
+        tone.fill_zero(self.outs[1], self._out_words)
+        self.gain_state[0] = self.gain_state[1] = 0
+        self._level[0] = self._level[1] = 0
+        if not self._wrote:
+            self.i2s.write(self.outs[self._ready])
+            self._wrote = True
 
     def _refill(self):
+        self._wrote = False
         if self.clock is not None:
             now = self.clock.ticks_us()
             last = self._last_us
@@ -438,9 +541,10 @@ class AudioEngine:
                 tone.fill_zero(self.outs[self._ready], self._out_words)
         ready = self._ready
         self.i2s.write(self.outs[ready])
+        self._wrote = True
         ready ^= 1
+        self._ready = ready  # before the fill: a fault in it silences this one (_silence)
         self._fill(ready)
-        self._ready = ready
         self.buffers += 1
 
     def _fill(self, index):
@@ -496,7 +600,7 @@ class AudioEngine:
         if src == _SWEEP:
             self.step = self._sweep_step0
         elif src == _TONE:
-            self.step = tone.phase_step(self.tone_hz, self.rate)
+            self.step = self._tone_step  # an int from the control side: a float would allocate
         self.noise[2] = 1 if src == _PINK else 0
         if src == _WAV and self._wav is not None:
             self._wav.rewind()
@@ -743,6 +847,26 @@ def _pcm():
     from uamp.dsp import pcm
 
     return pcm
+
+
+_HOT = (
+    "_locked_refill",
+    "_refill",
+    "_fill",
+    "_run_source",
+    "_switch_source",
+    "_run_eq",
+    "_next_step",
+    "_differs",
+    "_start_step",
+    "_cascade",
+    "_run_step",
+    "_finish_step",
+    "_run_crossfeed",
+    "_run_gain",
+    "_fault",
+    "_silence",
+)
 
 
 def _check_rate(rate):

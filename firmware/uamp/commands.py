@@ -172,6 +172,7 @@ class Commands:
             "spl_db": None if spl is None else round(spl, 1),
             "clip_count": getattr(eng, "clip_count", None),  # None: this engine does not count
             "underruns": getattr(eng, "underruns", None),
+            "audio_faults": getattr(eng, "faults", None),  # the callback caught and silenced
             "rate": getattr(eng, "rate", None),
             "uptime": app.uptime_s(),
             "standby": self._standby(),
@@ -226,6 +227,11 @@ class Commands:
             "clips %s  underruns %s  up %d s"
             % (_show(s["clip_count"]), _show(s["underruns"]), s["uptime"])
         )
+        if s["audio_faults"]:
+            self.reply(
+                "audio faults %d (last %s): each played silence; the callback runs unlocked"
+                % (s["audio_faults"], self.app.engine.fault)
+            )
         if s["standby"]:
             self.reply("standby: amp off ('standby off' wakes)")
         hold = getattr(self.app, "floor_hold", None)

@@ -48,6 +48,9 @@ def last_line(text: str, start: str) -> str:
 
 
 COMMAND_MS = 2000  # an overloaded board answers late; later than this counts as no answer
+# A setting's own work on the main loop (an EQ preset's designs, fits and pre-gain schedule in
+# float math on a core without an FPU) takes seconds: the figures are the steady state after it.
+SETUP_MS = 20000
 
 
 def console_latency_ms(pico: harness.Pico) -> float | None:
@@ -61,6 +64,13 @@ def console_latency_ms(pico: harness.Pico) -> float | None:
     return pico.now_ms - started
 
 
+def _faults(pico: harness.Pico):
+    try:
+        return json.loads(pico.command("status --json", COMMAND_MS)).get("audio_faults")
+    except (harness.EmulatorError, ValueError):
+        return None
+
+
 def underruns(pico: harness.Pico) -> int | None:
     try:
         return json.loads(pico.command("status --json", COMMAND_MS))["underruns"]
@@ -70,15 +80,19 @@ def underruns(pico: harness.Pico) -> int | None:
 
 def measure(pico: harness.Pico, commands, window_ms: float, top: int, settle_ms: float) -> dict:
     late = []
+    slowest = ("", 0.0)
     for line in DSP_OFF + tuple(commands):
         if late:  # the console is not answering: type the rest without waiting for each
             pico.send(line + "\r")
             late.append(line)
             continue
+        started = pico.now_ms
         try:
-            pico.command(line, COMMAND_MS)
+            pico.command(line, SETUP_MS)
         except harness.EmulatorError:
             late.append(line)  # typed; an overloaded board may still take it later
+        if pico.now_ms - started > slowest[1]:
+            slowest = (line, pico.now_ms - started)
     # EQ and crossfeed ramps end within 32 buffers (171 ms); the display shows a change a while
     pico.run_ms(settle_ms)
     before = None if late else underruns(pico)
@@ -93,11 +107,14 @@ def measure(pico: harness.Pico, commands, window_ms: float, top: int, settle_ms:
     return {
         "cpu": s["cpu"],
         "allocs_per_buffer": s["allocs"] / buffers,
+        "refused_per_buffer": s.get("refused", 0) / buffers,
         "underruns": None if before is None or after is None else after - before,
         "gaps": s["i2s"]["silent_runs"],
         "gap_ms": 1000 * s["i2s"]["silent_frames"] / pico.profile["i2s"]["rate"],
         "latency_ms": latency,
         "late": late,
+        "slowest": slowest,
+        "faults": _faults(pico),
         "busiest": [(name, cycles / max(s["busy"], 1)) for name, cycles in busiest],
         "alloc_callers": [(name, n / buffers) for name, n in callers],
     }
@@ -242,7 +259,7 @@ def main() -> int:
         pico.command("mute off")
         pico.command("vol -30")
         print(
-            f"\n  {'chain':48} {'CPU':>6} {'gc_alloc/buf':>12} {'underruns':>9} "
+            f"\n  {'chain':48} {'CPU':>6} {'gc_alloc/buf':>12} {'refused':>7} {'underruns':>9} "
             f"{'gaps (ms)':>11} {'status':>8}"
         )
         chains = [c for c in CHAINS if not args.chain or any(w in c[0] for w in args.chain)]
@@ -253,10 +270,15 @@ def main() -> int:
             answer = "none" if r["latency_ms"] is None else f"{r['latency_ms']:.0f}ms"
             print(
                 f"  {name:48} {100 * r['cpu']:5.1f}% {r['allocs_per_buffer']:12.2f} "
-                f"{runs:>9} {gaps:>11} {answer:>8}"
+                f"{r['refused_per_buffer']:7.2f} {runs:>9} {gaps:>11} {answer:>8}"
             )
             if r["late"]:
-                print(f"  {'':6}no answer within {COMMAND_MS} ms to: {', '.join(r['late'])}")
+                print(f"  {'':6}no answer within {SETUP_MS} ms to: {', '.join(r['late'])}")
+            line, ms = r["slowest"]
+            if ms > 200:
+                print(f"  {'':6}`{line}` took {ms:.0f} ms to answer (main loop)")
+            if r["faults"]:
+                print(f"  {'':6}audio callback faults (status): {r['faults']}")
             for symbol, share in r["busiest"]:
                 print(f"  {'':6}{100 * share:5.1f}% {symbol}")
             if r["alloc_callers"]:
@@ -265,8 +287,10 @@ def main() -> int:
         print(
             f"  (CPU: busy cycles / all cycles at {pico.last['clk_sys'] / 1e6:.0f} MHz over "
             f"{args.window_ms:.0f} ms at {pico.profile['i2s']['rate']} Hz; busiest: share of "
-            "busy cycles; underruns: the firmware's count; gaps: runs of >= 16 silent frames on "
-            "the I2S pins; status: emulated ms for `status --json` to answer)"
+            "busy cycles; gc_alloc/buf: heap allocations per audio buffer (the whole firmware), "
+            "refused: gc_alloc calls that returned NULL (heap locked: a bytecode frame then goes "
+            "on the C stack); underruns: the firmware's count; gaps: runs of >= 16 silent "
+            "frames on the I2S pins; status: emulated ms for `status --json` to answer)"
         )
         if not args.no_ctrl_c and chains:
             under = chains[-1][0].split(":")[0]

@@ -106,6 +106,7 @@ class Pico {
     this.hookMask = new Uint8Array(0x10000);
     for (const a of Object.values(this.hooks).concat([COLLECT_RETURN], [...this.mallocs]))
       if (a != null) this.hookMask[a & 0xffff] = 1;
+    this.fixedMask = Uint8Array.from(this.hookMask);
   }
 
   boot(fsImage) {
@@ -121,8 +122,12 @@ class Pico {
     this.mcu = mcu;
     this.cycles = 0; // all clk_sys cycles since reset
     this.busy = 0; // cycles spent executing (not in WFI/WFE)
-    this.windowStart = { cycles: 0, busy: 0, allocs: 0, silentRuns: 0, silentFrames: 0, frames: 0 };
+    this.windowStart = { cycles: 0, busy: 0, allocs: 0, refused: 0, silentRuns: 0, silentFrames: 0, frames: 0 };
     this.allocs = 0;
+    // gc_alloc calls that returned NULL (the heap locked, e.g. a bytecode frame that then goes
+    // on the C stack): not allocations, counted apart; found at gc_alloc's return (r0 == 0)
+    this.refused = 0;
+    this.allocReturns = []; // [{ ret, sp, caller }] of gc_alloc calls not yet returned
     this.collections = 0;
     this.allocCallers = new Map(); // caller symbol -> gc_alloc calls since the window
     this.mallocCaller = 0;
@@ -362,16 +367,37 @@ class Pico {
       core.V = saved.V;
       this.collectSaved = null;
       this.collections++;
-      if (saved.regs[15] === this.hooks.gcAlloc) this.allocs--; // counted once already
+      // (gc_alloc's entry again: counted once already, see allocReturns below)
       return true;
+    }
+    const returns = this.allocReturns;
+    const top = returns.length ? returns[returns.length - 1] : null;
+    if (top && pc === top.ret && this.mcu.core.registers[13] === top.sp) {
+      // gc_alloc returns: NULL is no allocation (heap locked, or full before m_malloc raises)
+      returns.pop();
+      if (!returns.some((r) => (r.ret & 0xffff) === (pc & 0xffff)))
+        this.hookMask[pc & 0xffff] = this.fixedMask[pc & 0xffff];
+      if (this.mcu.core.registers[0] === 0) {
+        this.allocs--;
+        this.refused++;
+        this.allocCallers.set(top.caller, (this.allocCallers.get(top.caller) || 0) - 1);
+        const key = top.caller + ' (refused)';
+        this.allocCallers.set(key, (this.allocCallers.get(key) || 0) + 1);
+      }
     }
     if (this.mallocs.has(pc)) this.mallocCaller = this.mcu.core.LR & ~1;
     if (pc === h.gcAlloc) {
-      this.allocs++;
       const lr = this.mcu.core.LR & ~1;
-      const inMalloc = symbolFor(this.syms, lr);
-      const caller = /^(m_malloc|m_realloc|gc_realloc)/.test(inMalloc) ? symbolFor(this.syms, this.mallocCaller) : inMalloc;
-      this.allocCallers.set(caller, (this.allocCallers.get(caller) || 0) + 1);
+      const sp = this.mcu.core.registers[13];
+      // the entry again after an injected collect (COLLECT_RETURN) is the same call
+      if (!(top && top.ret === lr && top.sp === sp)) {
+        this.allocs++;
+        const inMalloc = symbolFor(this.syms, lr);
+        const caller = /^(m_malloc|m_realloc|gc_realloc)/.test(inMalloc) ? symbolFor(this.syms, this.mallocCaller) : inMalloc;
+        this.allocCallers.set(caller, (this.allocCallers.get(caller) || 0) + 1);
+        returns.push({ ret: lr, sp, caller });
+        this.hookMask[lr & 0xffff] = 1;
+      }
     }
     const safe = pc === h.gcAlloc || pc === h.eventWait || pc === h.stdinWait;
     // thread mode only (IPSR 0): never inside an interrupt handler
@@ -518,6 +544,7 @@ function stats() {
     busy: pico.busy - w.busy,
     cpu: cycles ? (pico.busy - w.busy) / cycles : 0,
     allocs: pico.allocs - w.allocs,
+    refused: pico.refused - w.refused,
     clk_sys: pico.mcu.clkSys,
     flash_writes: pico.flashWrites,
     usb_connected: pico.connected,
@@ -568,6 +595,7 @@ function handle(cmd) {
         cycles: pico.cycles,
         busy: pico.busy,
         allocs: pico.allocs,
+        refused: pico.refused,
         silentRuns: pico.i2s ? pico.i2s.silentRuns : 0,
         silentFrames: pico.i2s ? pico.i2s.silentFrames : 0,
         frames: pico.i2s ? pico.i2s.frameCount : 0,
@@ -589,7 +617,7 @@ function handle(cmd) {
       return { symbols: rows };
     }
     case 'alloc_callers': // who called gc_alloc since the window (through m_malloc & co.)
-      return { callers: [...pico.allocCallers.entries()].sort((a, b) => b[1] - a[1]).slice(0, cmd.top || 10) };
+      return { callers: [...pico.allocCallers.entries()].filter((e) => e[1] > 0).sort((a, b) => b[1] - a[1]).slice(0, cmd.top || 10) };
     case 'spi': {
       const words = pico.spiWords;
       pico.spiWords = [];
