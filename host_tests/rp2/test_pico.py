@@ -14,7 +14,7 @@ SKIP_ON_MICROPYTHON = "drives the rp2040js emulator from CPython"
 
 FRAME_HZ = 48000
 # Issue 11: the heap the firmware leaves after boot, read from the allocation table without a
-# collection (garbage counts as used). `make bench-rp2 BENCH_ARGS=--heap` shows where it goes.
+# collection (garbage counts as used), at `uamp ready` (console commands add garbage). `make bench-rp2 BENCH_ARGS=--heap` shows where it goes.
 HEAP_FREE_MIN = 64 * 1024
 HEAP_BLOCK_MIN = 16 * 1024
 
@@ -176,9 +176,9 @@ def test_settings_survive_a_power_cycle(pico):
     assert saved["balance_db"] == 1.5
     pico.reboot()
     seen = pico.wait_for(harness.READY, 6000)
+    assert_heap_room(pico)  # the second boot loads and checks the settings file too
     if not seen.endswith(harness.PROMPT):  # the prompt came in the next chunk: not a reply
         pico.wait_for(harness.PROMPT, 2000)
     status = wait_powered_up(pico, -36.0)
     assert status["balance_db"] == 1.5
     assert status["mute"] is False
-    assert_heap_room(pico)  # the second boot loads and checks the settings file too
