@@ -14,7 +14,8 @@ SKIP_ON_MICROPYTHON = "drives the rp2040js emulator from CPython"
 
 FRAME_HZ = 48000
 # Issue 11: the heap the firmware leaves after boot, read from the allocation table without a
-# collection (garbage counts as used), at `uamp ready` (console commands add garbage). `make bench-rp2 BENCH_ARGS=--heap` shows where it goes.
+# collection (garbage counts as used), at `uamp ready` (console commands add garbage).
+# `make bench-rp2 BENCH_ARGS=--heap` shows where it goes.
 HEAP_FREE_MIN = 64 * 1024
 HEAP_BLOCK_MIN = 16 * 1024
 
