@@ -7,11 +7,6 @@ asyncio task calls it every TICK_MS; the simulator calls the same method as its 
 from uamp import state
 from uamp.audio import RATES, AudioEngine
 from uamp.console import Console
-from uamp.drivers.digital import DigitalVolume
-from uamp.drivers.pcm5102a import PCM5102A
-from uamp.drivers.pcm5122 import PCM5122
-from uamp.drivers.pga2311 import PGA2311
-from uamp.drivers.tpa6130a2 import TPA6130A2
 from uamp.headphones import Chain
 from uamp.settings import Settings
 from uamp.ui.panel import Panel
@@ -40,15 +35,21 @@ def _optional_output(board, cfg, key):
     return None if pin is None else board.output(pin, 0)
 
 
+# Each driver is imported only for the chips the profile names: on the RP2040 every module
+# loaded costs heap, and a board has one DAC and one volume IC (bench-rp2 --heap).
 def _make_dac(board, cfg):
     kind = cfg["type"]
     if kind == "pcm5102a":
+        from uamp.drivers.pcm5102a import PCM5102A
+
         return PCM5102A(
             board.output(cfg["xsmt"], 0),
             flt=_optional_output(board, cfg, "flt"),
             demp=_optional_output(board, cfg, "demp"),
         )
     if kind == "pcm5122":
+        from uamp.drivers.pcm5122 import PCM5122
+
         return PCM5122(board.i2c, cfg["addr"], bits=board.profile["i2s"]["bits"])
     raise ChipError("no driver yet for DAC '%s'" % kind)
 
@@ -57,8 +58,12 @@ def _make_volume_ic(board, cfg):
     """The volume driver for the profile's volume section (DigitalVolume when there is no IC)."""
     kind = cfg["type"]
     if kind == "digital":
+        from uamp.drivers.digital import DigitalVolume
+
         return DigitalVolume()
     if kind == "pga2311":
+        from uamp.drivers.pga2311 import PGA2311
+
         return PGA2311(
             board.spi,
             board.output(cfg["cs"], 1),
@@ -66,6 +71,8 @@ def _make_volume_ic(board, cfg):
             zcen=_optional_output(board, cfg, "zcen"),
         )
     if kind == "tpa6130a2":
+        from uamp.drivers.tpa6130a2 import TPA6130A2
+
         return TPA6130A2(board.i2c, cfg["addr"])
     raise ChipError("no driver yet for volume IC '%s'" % kind)
 

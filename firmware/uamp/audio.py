@@ -39,7 +39,6 @@ from uamp.dsp.gain import (
     limit_step,
     limiter_state,
 )
-from uamp.dsp.pcm import I2SInput, WavSource
 
 # Split the EQ over both RP2040 cores (biquad_m0.TwoCores): models at 899 instead of 1559
 # cycles/frame (`make bench`), but it has run only on the emulator and host threads, never on a
@@ -125,7 +124,7 @@ class AudioEngine:
         self.set_sweep(20, 20000, 10.0)
         self.noise = array("i", [12345, 16384, 0, 0, 0, 0])
         self._wav = None
-        self._rx = None if rx is None else I2SInput(rx, frames)
+        self._rx = None if rx is None else _pcm().I2SInput(rx, frames)
         self.inputs = SOURCES + (("i2s",) if rx is not None else ())
         self._source = _TONE
         self.input_name = "tone"
@@ -376,7 +375,7 @@ class AudioEngine:
 
     def open_wav(self, stream):
         """Make a WAV stream (an open file) the 'wav' input; ValueError if it cannot play."""
-        self._wav = WavSource(stream, self.rate, self.frames)
+        self._wav = _pcm().WavSource(stream, self.rate, self.frames)
         if "wav" not in self.inputs:
             self.inputs = self.inputs + ("wav",)
 
@@ -823,6 +822,14 @@ class AudioEngine:
         else:
             self._gain_m0(self._work_addr, frames, self._gain_addr)
             self._gain_m0(self._work_addr + 4, frames, self._gain_addr + 4)
+
+
+def _pcm():
+    """uamp/dsp/pcm.py (WAV and I2S inputs), loaded only on a board that uses one: every module
+    costs heap on the RP2040 (bench-rp2 --heap)."""
+    from uamp.dsp import pcm
+
+    return pcm
 
 
 _HOT = (

@@ -68,12 +68,13 @@ def compare(module: str, name: str, reference, args: list, repeats: int = 2) -> 
 
 
 def thumb_core(module: str = "biquad_m0") -> Armv6m:
-    """The hand-written Thumb kernels of uamp/dsp/<module>.py (its SOURCE), for armv6m."""
+    """The hand-written Thumb kernels of uamp/dsp/<module>.py (the SOURCE of <module>_thumb.py),
+    for armv6m."""
     key = "thumb:" + module
     if key not in _cores:
         import importlib
 
-        mod = importlib.import_module("uamp.dsp." + module)
+        mod = importlib.import_module("uamp.dsp." + module + "_thumb")
         BUILD.mkdir(parents=True, exist_ok=True)
         source = BUILD / (module + "_source.py")
         source.write_text("import micropython\n" + mod.SOURCE)

@@ -10,6 +10,12 @@ gc_alloc calls per audio buffer, underruns (the firmware's count and silence gap
 I2S pins) and how long `status --json` takes to answer. Last, Ctrl-C under the heaviest
 chain, and the REPL's gc.mem_free() after it. The figures are the emulator's: flash wait
 states are not modelled, so a real Pico is at least as busy. Not a pass/fail test.
+
+    python tools/rp2emu/bench.py --heap       # `make bench-rp2 BENCH_ARGS=--heap`
+
+prints where the boot heap goes instead: free heap and largest free block after a plain first
+boot and after a second boot with saved settings, then the heap probe's table (per module
+import, per init step, the big buffers the app keeps, qstr pools; tools/rp2emu/heap_probe.py).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness  # noqa: E402
+import heap_probe  # noqa: E402
 
 FRAMES_PER_BUFFER = 256  # firmware/uamp/audio.py FRAMES
 DSP_OFF = ("bass 0", "eq off", "xfeed off")
@@ -113,6 +120,101 @@ def measure(pico: harness.Pico, commands, window_ms: float, top: int, settle_ms:
     }
 
 
+def _heap_line(label: str, pico: harness.Pico) -> None:
+    heap = pico.heap(collect_within_ms=0)  # see main(): an injected collect hangs the console
+    print(
+        f"  {label}: 'uamp ready' at {pico.now_ms:.0f} ms; 300 ms later free {heap['free']} "
+        f"of {heap['pool_bytes']} bytes (not collected), largest free block "
+        f"{heap['largest_free']} bytes, {heap['objects']} objects"
+    )
+
+
+def _powered_up(pico: harness.Pico, timeout_ms: float = 3000) -> None:
+    want = pico.profile["limits"]["power_on_db"]
+    deadline = pico.now_ms + timeout_ms
+    while pico.now_ms < deadline:
+        try:
+            if json.loads(pico.command("status --json", COMMAND_MS))["volume_db"] == want:
+                return
+        except (harness.EmulatorError, ValueError):
+            pass
+        pico.run_ms(100)
+
+
+def _boot_twice(board: str, extra: dict[str, bytes] | None, on_ready) -> None:
+    """A first boot (factory settings), `save` with a balance and a volume set (as
+    host_tests/rp2/test_pico.py::test_settings_survive_a_power_cycle), a power cycle and a
+    second boot that loads them; on_ready(pico, which) after each."""
+    with harness.Pico.boot_layout(board, extra) as pico:
+        for which in ("first boot", "second boot (saved settings)"):
+            if which != "first boot":
+                _powered_up(pico)  # a level set before the power-up ramp ends is replaced
+                for line in ("bal 1.5", "vol -36", "save"):
+                    pico.command(line, COMMAND_MS)
+                pico.run_ms(300)
+                pico.reboot()
+            try:
+                pico.wait_for(harness.READY, 8000)
+            except harness.EmulatorError as e:
+                error = last_line(str(e), "Error") or str(e).strip().splitlines()[-1]
+                print(f"  {which}: DOES NOT BOOT: {error}")
+                return
+            on_ready(pico, which)
+
+
+def heap_report(board: str) -> int:
+    """`--heap`: the boot heap, plain and probed (tools/rp2emu/heap_probe.py)."""
+    print(f"uamp's boot heap on an emulated Pico: MicroPython v1.28.0 RPI_PICO, {board}")
+    print("plain deploy layout:")
+
+    def plain(pico, which):
+        pico.run_ms(300)
+        _heap_line(which, pico)
+
+    _boot_twice(board, None, plain)
+    print("\nthe heap probe (a boot.py beside the layout; gc.collect() around every step):")
+
+    def probed(pico, which):
+        try:
+            pico.wait_for("max free sz", 3000)
+        except harness.EmulatorError as e:
+            print(f"  {which}: the probe did not finish: {str(e).strip().splitlines()[-1]}")
+            return
+        print(f"  {which}:")
+        print_probe(pico.output)
+
+    _boot_twice(board, {"/boot.py": heap_probe.probe_script()}, probed)
+    return 0
+
+
+def print_probe(output: str) -> None:
+    rows = heap_probe.rows(output)
+    start = next((used for kind, _, _, used, _, _ in rows if kind == "start"), 0)
+    imports = [(n, used, us, note) for kind, n, _, used, us, note in rows if kind == "import"]
+    total = sum(used for _, used, _, _ in imports)
+    print(f"    {'module (what it keeps once imported)':44} {'bytes':>7} {'ms':>6}")
+    for name, used, us, note in sorted(imports, key=lambda r: -r[1]):
+        print(f"    {name:44} {used:7d} {us / 1000:6.1f} {note}")
+    load_ms = sum(us for _, _, us, _ in imports) / 1000
+    print(f"    {'all ' + str(len(imports)) + ' modules':44} {total:7d} {load_ms:6.1f}")
+    for kind, title in (("transient", "profile checker"), ("init", "init step (kept)")):
+        print(f"    {title:44} {'bytes':>7} {'ms' if kind == 'init' else '':>6}")
+        for k, name, depth, used, us, _ in rows:
+            if k == kind:
+                ms = f"{us / 1000:6.1f}" if us >= 0 else ""
+                print(f"    {'  ' * depth + name:44} {used:7d} {ms}")
+    print(f"    {'buffers and strings kept (>= 512 bytes)':44} {'bytes':>7}")
+    for k, name, _, used, _, _ in sorted(rows, key=lambda r: -r[3]):
+        if k == "buffer":
+            print(f"    {name:44} {used:7d}")
+    for k, name, _, used, _, _ in rows:
+        if k == "ready":
+            print(f"    {name:44} {used:7d}  (of {start} free before the first import)")
+    for line in output.splitlines():
+        if line.startswith("qstr pool") or "max free sz" in line:
+            print(f"    {line.strip()}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--board", default="pico-pcm5102a-pga2311")
@@ -125,11 +227,16 @@ def main() -> int:
     parser.add_argument(
         "--chain", action="append", help="only chains whose name contains this (repeatable)"
     )
+    parser.add_argument(
+        "--heap", action="store_true", help="where the boot heap goes (see above), nothing else"
+    )
     args = parser.parse_args()
     reason = harness.missing()
     if reason:
         print(f"bench-rp2: {reason}", file=sys.stderr)
         return 1
+    if args.heap:
+        return heap_report(args.board)
     started = time.monotonic()
     pico, failure = harness.boot_deploy_layout(args.board)
     with pico:

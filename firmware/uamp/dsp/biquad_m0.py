@@ -10,8 +10,8 @@ host_tests/test_kernels_emu.py runs it on the armv6m emulator and compares it bi
 the plain-Python twin.
 
 `@micropython.asm_thumb` exists only on ARM ports, and mpy-cross for other architectures
-rejects it, so the source is a string compiled on the board at start-up (`load()`); elsewhere
-the engine runs the viper kernel.
+rejects it, so the source is a string (biquad_m0_thumb.py) compiled on the board at start-up
+(`load()`); elsewhere the engine runs the viper kernel.
 
 Block (words): 0-9 b0h b0l b1h b1l b2h b2l a1h a1l a2h a2l (a's negated, h = c >> 14,
 l = c & 0x3FFF), 10-17 x1h x1l x2h x2l w1h w1l w2h w2l, 18 4*e1, 19 4*e2 (4e: one multiply
@@ -20,7 +20,6 @@ caller's r8, 22 clamp limit, 23 unused. r12 (scratch in the ARM calling conventi
 end address; r8 the running low sum (callee-saved: kept in word 21 and restored). The
 assembler's add takes low registers only, so `add(r8, r3)` and `add(r8, r1)` are written as
 their ADD (register) T2 encodings, data(2, 0x4498) and data(2, 0x4488) (ARMv6-M ARM A6.7.3).
-SOURCE is a string the board keeps in RAM: it carries few comments.
 """
 
 from array import array
@@ -30,321 +29,22 @@ import micropython
 BLOCK_WORDS = 24
 LIMIT = (1 << 26) - 1
 
-SOURCE = """
-@micropython.asm_thumb
-def biquad_m0(r0, r1, r2):
-    # r0: address of the channel's first sample (stride 8 bytes), r1: frames (even), r2: block
-    # Two samples per pass: the second reads x1/x2, w1/w2 and e1/e2 from swapped slots, so the
-    # newest value simply overwrites the oldest and no history is copied.
-    lsl(r1, r1, 3)
-    add(r1, r1, r0)
-    mov(r12, r1)
-    mov(r3, r8)  # r8 is the caller's (callee-saved): kept in the block, restored at the end
-    str(r3, [r2, 84])
-    ldr(r3, [r2, 80])  # r8: the low sum, from the remainder r
-    mov(r8, r3)
-    b(loop)
-    label(clamp_far_a)  # out of line: y clamped to +-LIMIT, the history to y (e = 0)
-    ldr(r3, [r2, 88])
-    cmp(r6, r3)
-    ble(below_a)
-    mov(r6, r3)
-    label(below_a)
-    neg(r3, r3)
-    cmp(r6, r3)
-    bge(above_a)
-    mov(r6, r3)
-    label(above_a)
-    mov(r7, r6)
-    mov(r3, 0)
-    str(r3, [r2, 76])
-    b(clamped_a)
-    label(clamp_a)  # in reach of sample a's bne
-    b(clamp_far_a)
-    label(loop)
-    # --- sample a: x1 at 40, x2 at 48, w1 at 56, w2 at 64, 4e1 at 72, 4e2 at 76 (bytes) ---
-    # b1 * x1 (the first term sets h and m)
-    ldr(r4, [r2, 40])
-    ldr(r5, [r2, 44])
-    ldr(r6, [r2, 8])
-    mov(r7, r6)
-    mul(r6, r5)
-    mul(r7, r4)
-    ldr(r3, [r2, 12])
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    data(2, 0x4498)
-    # b2 * x2
-    ldr(r4, [r2, 48])
-    ldr(r5, [r2, 52])
-    ldr(r3, [r2, 16])
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
-    ldr(r3, [r2, 20])
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    data(2, 0x4498)
-    # -a1 * (w1 + e1), e1 the fraction the output was rounded from
-    ldr(r4, [r2, 56])
-    ldr(r5, [r2, 60])
-    ldr(r3, [r2, 24])
-    ldr(r1, [r2, 72])
-    mul(r1, r3)
-    data(2, 0x4488)
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
-    ldr(r3, [r2, 28])
-    ldr(r1, [r2, 72])
-    mul(r1, r3)
-    lsr(r1, r1, 14)
-    data(2, 0x4488)
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    data(2, 0x4498)
-    # -a2 * (w2 + e2)
-    ldr(r4, [r2, 64])
-    ldr(r5, [r2, 68])
-    ldr(r3, [r2, 32])
-    ldr(r1, [r2, 76])
-    mul(r1, r3)
-    data(2, 0x4488)
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
-    ldr(r3, [r2, 36])
-    ldr(r1, [r2, 76])
-    mul(r1, r3)
-    lsr(r1, r1, 14)
-    data(2, 0x4488)
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    data(2, 0x4498)
-    ldr(r3, [r0, 0])
-    asr(r4, r3, 14)
-    lsl(r5, r3, 18)
-    lsr(r5, r5, 18)
-    # b0 * x
-    ldr(r3, [r2, 0])
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
-    ldr(r3, [r2, 4])
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    data(2, 0x4498)
-    str(r4, [r2, 48])  # x replaces x2, which is no longer needed
-    str(r5, [r2, 52])
-    # fraction saving: m += lo >> 14; lo & 0x3FFF stays in r8 for the next sample
-    mov(r1, r8)
-    asr(r3, r1, 14)
-    lsl(r1, r1, 18)
-    lsr(r1, r1, 18)
-    mov(r8, r1)
-    add(r6, r6, r3)
-    # w = (h << 2) + (m >> 12) and e = m & 0xFFF (kept as 4e) are the history,
-    # y = w + (e >> 11) the output: rounded
-    lsl(r4, r6, 20)
-    lsr(r4, r4, 18)
-    str(r4, [r2, 76])  # e replaces e2
-    lsl(r7, r7, 2)
-    asr(r6, r6, 12)
-    add(r7, r7, r6)
-    lsr(r4, r4, 13)
-    add(r6, r7, r4)
-    # in range (|y| <= LIMIT) when y - (y < 0) fits 27 bits: no load, no taken branch
-    asr(r3, r6, 31)
-    add(r3, r3, r6)
-    lsl(r1, r3, 5)
-    asr(r1, r1, 5)
-    cmp(r1, r3)
-    bne(clamp_a)
-    label(clamped_a)
-    str(r6, [r0, 0])
-    asr(r3, r7, 14)  # w replaces w2
-    str(r3, [r2, 64])
-    lsl(r3, r7, 18)
-    lsr(r3, r3, 18)
-    str(r3, [r2, 68])
-    add(r0, 8)
-    # --- sample b: x1 at 48, x2 at 40, w1 at 64, w2 at 56, 4e1 at 76, 4e2 at 72 (bytes) ---
-    # b1 * x1 (the first term sets h and m)
-    ldr(r4, [r2, 48])
-    ldr(r5, [r2, 52])
-    ldr(r6, [r2, 8])
-    mov(r7, r6)
-    mul(r6, r5)
-    mul(r7, r4)
-    ldr(r3, [r2, 12])
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    data(2, 0x4498)
-    # b2 * x2
-    ldr(r4, [r2, 40])
-    ldr(r5, [r2, 44])
-    ldr(r3, [r2, 16])
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
-    ldr(r3, [r2, 20])
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    data(2, 0x4498)
-    # -a1 * (w1 + e1), e1 the fraction the output was rounded from
-    ldr(r4, [r2, 64])
-    ldr(r5, [r2, 68])
-    ldr(r3, [r2, 24])
-    ldr(r1, [r2, 76])
-    mul(r1, r3)
-    data(2, 0x4488)
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
-    ldr(r3, [r2, 28])
-    ldr(r1, [r2, 76])
-    mul(r1, r3)
-    lsr(r1, r1, 14)
-    data(2, 0x4488)
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    data(2, 0x4498)
-    # -a2 * (w2 + e2)
-    ldr(r4, [r2, 56])
-    ldr(r5, [r2, 60])
-    ldr(r3, [r2, 32])
-    ldr(r1, [r2, 72])
-    mul(r1, r3)
-    data(2, 0x4488)
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
-    ldr(r3, [r2, 36])
-    ldr(r1, [r2, 72])
-    mul(r1, r3)
-    lsr(r1, r1, 14)
-    data(2, 0x4488)
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    data(2, 0x4498)
-    ldr(r3, [r0, 0])
-    asr(r4, r3, 14)
-    lsl(r5, r3, 18)
-    lsr(r5, r5, 18)
-    # b0 * x
-    ldr(r3, [r2, 0])
-    mov(r1, r3)
-    mul(r1, r5)
-    add(r6, r6, r1)
-    mul(r3, r4)
-    add(r7, r7, r3)
-    ldr(r3, [r2, 4])
-    mov(r1, r3)
-    mul(r1, r4)
-    add(r6, r6, r1)
-    mul(r3, r5)
-    data(2, 0x4498)
-    str(r4, [r2, 40])  # x replaces x2, which is no longer needed
-    str(r5, [r2, 44])
-    # fraction saving: m += lo >> 14; lo & 0x3FFF stays in r8 for the next sample
-    mov(r1, r8)
-    asr(r3, r1, 14)
-    lsl(r1, r1, 18)
-    lsr(r1, r1, 18)
-    mov(r8, r1)
-    add(r6, r6, r3)
-    # w = (h << 2) + (m >> 12) and e = m & 0xFFF (kept as 4e) are the history,
-    # y = w + (e >> 11) the output: rounded
-    lsl(r4, r6, 20)
-    lsr(r4, r4, 18)
-    str(r4, [r2, 72])  # e replaces e2
-    lsl(r7, r7, 2)
-    asr(r6, r6, 12)
-    add(r7, r7, r6)
-    lsr(r4, r4, 13)
-    add(r6, r7, r4)
-    # in range (|y| <= LIMIT) when y - (y < 0) fits 27 bits: no load, no taken branch
-    asr(r3, r6, 31)
-    add(r3, r3, r6)
-    lsl(r1, r3, 5)
-    asr(r1, r1, 5)
-    cmp(r1, r3)
-    bne(clamp_b)
-    label(clamped_b)
-    str(r6, [r0, 0])
-    asr(r3, r7, 14)  # w replaces w2
-    str(r3, [r2, 56])
-    lsl(r3, r7, 18)
-    lsr(r3, r3, 18)
-    str(r3, [r2, 60])
-    add(r0, 8)
-    mov(r1, r12)
-    cmp(r0, r1)
-    bge(done)
-    b(loop)
-    label(clamp_b)  # out of line: y clamped to +-LIMIT, the history to y (e = 0)
-    ldr(r3, [r2, 88])
-    cmp(r6, r3)
-    ble(below_b)
-    mov(r6, r3)
-    label(below_b)
-    neg(r3, r3)
-    cmp(r6, r3)
-    bge(above_b)
-    mov(r6, r3)
-    label(above_b)
-    mov(r7, r6)
-    mov(r3, 0)
-    str(r3, [r2, 72])
-    b(clamped_b)
-    label(done)
-    mov(r3, r8)
-    str(r3, [r2, 80])
-    ldr(r3, [r2, 84])
-    mov(r8, r3)
-"""
 
-
-def compile_thumb(source):
-    """The names `source` defines, compiled on an RP2040 board; else None (run viper)."""
+def compile_thumb(module):
+    """The names the SOURCE of uamp.dsp.`module` defines, compiled on an RP2040 board; else
+    None (run viper). The source module is dropped again: its text is not needed once compiled."""
     import sys
 
     if sys.platform != "rp2":
         return None
+    name = "uamp.dsp." + module
     scope = {"micropython": micropython}
     try:
+        source = __import__(name, None, None, ("SOURCE",)).SOURCE
+        del sys.modules[name]
+        package = sys.modules["uamp.dsp"]
+        if hasattr(package, module):
+            delattr(package, module)
         exec(source, scope)
     except Exception:  # noqa: BLE001 - a firmware without inline asm, or no RAM: run viper
         return None
@@ -353,7 +53,7 @@ def compile_thumb(source):
 
 def load():
     """The Thumb kernel on an ARM board, else None (the engine then runs the viper kernel)."""
-    scope = compile_thumb(SOURCE)
+    scope = compile_thumb("biquad_m0_thumb")
     return None if scope is None else scope["biquad_m0"]
 
 

@@ -7,18 +7,11 @@ live as the knob turns; a part that refuses a value (ValueError) keeps its previ
 the menu shows why.
 """
 
+from uamp.ui import offers
+
 TYPE_CHECKING = False  # pyright reads this as True: the typing import is the checker's only
 if TYPE_CHECKING:
     from typing import Callable
-
-
-def offers(part, *names):
-    if part is None:
-        return False
-    for name in names:
-        if not hasattr(part, name):
-            return False
-    return True
 
 
 class Item:

@@ -7,11 +7,11 @@ visible changed, sent PAGES_PER_TICK pages at a time, so no tick holds the I2C b
 the scheduler that refills I2S) for more than ~7 ms.
 """
 
+from uamp import forget
 from uamp.buttons import DOUBLE, LONG, SHORT, Button
 from uamp.drivers.ssd1306 import SSD1306
 from uamp.encoder import Accelerator, Encoder
-from uamp.ui import menu as menus
-from uamp.ui import screens
+from uamp.ui import offers, screens
 from uamp.ui.painter import Painter
 
 MAIN, MENU, STANDBY, BOOT_HOLD, CONFIRM, CONFIRM_HOLD = range(6)
@@ -251,8 +251,12 @@ class Panel:
         elif self.clock.ticks_diff(now, self.mode_since) >= self.MENU_TIMEOUT_MS:
             menu.close()
         if not menu.open:
-            self.menu = None
+            self._close_menu()
             self._enter(MAIN, now)
+
+    def _close_menu(self):
+        self.menu = None
+        forget("uamp.ui.menu")  # see _open_menu
 
     def _enter(self, mode, now):
         self.mode = mode
@@ -278,7 +282,7 @@ class Panel:
             if action == "mute":
                 volume.mute(not volume.muted)
             elif action == "menu":
-                self.menu = menus.Menu("menu", menus.build(app, self), self.changed)
+                self.menu = _open_menu(app, self)
                 self._enter(MENU, now)
                 return
             elif action == "standby":
@@ -297,7 +301,7 @@ class Panel:
         self.changed()
 
     def _cycle(self, part, names, current, select, now):
-        if not menus.offers(part, names, current, select) or not getattr(part, names):
+        if not offers(part, names, current, select) or not getattr(part, names):
             self._say("not on this board", now)
             return
         options = getattr(part, names)
@@ -316,7 +320,7 @@ class Panel:
 
     def _cycle_eq(self, engine, now):
         """The EQ button: off -> first preset -> ... -> last preset -> off."""
-        if not menus.offers(engine, "eq_presets", "eq_preset", "load_eq_preset"):
+        if not offers(engine, "eq_presets", "eq_preset", "load_eq_preset"):
             self._say("not on this board", now)
             return
         presets = engine.eq_presets
@@ -346,7 +350,7 @@ class Panel:
     def _enter_standby(self, now):
         if self.menu is not None:
             self.menu.close()
-            self.menu = None
+            self._close_menu()
         self._enter(STANDBY, now)
         self._display_power(False)
 
@@ -568,3 +572,12 @@ class Panel:
             display.send_pages(self.PAGES_PER_TICK)
         except OSError as e:
             self._display_failed(e)
+
+
+def _open_menu(app, panel):
+    """The knob menu (uamp/ui/menu.py), imported when it opens: on the RP2040 its code is not on
+    the heap while nobody uses it (about 6.6 KB, bench-rp2 --heap), and it is dropped again when
+    the menu closes (Panel._close_menu)."""
+    from uamp.ui import menu
+
+    return menu.Menu("menu", menu.build(app, panel), panel.changed)
