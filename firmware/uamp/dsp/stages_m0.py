@@ -1,9 +1,9 @@
 """Gain ramp, crossfeed and 16-bit dithered output in hand-written Thumb for RP2040 (Cortex-M0+).
 
 The same integer math as `gain_ramp` and `delay_peak` (uamp/dsp/gain.py), `crossfeed_run`
-(crossfeed.py) and `to_int16` (output.py); host_tests/test_kernels_emu.py runs them on the armv6m emulator
-against the plain-Python twins. Like biquad_m0.py, the source is a string (stages_m0_thumb.py)
-compiled on an ARM board by `load()`; elsewhere the engine runs the viper kernels. r12 (a
+(crossfeed.py) and `to_int16` (output.py); host_tests/test_kernels_emu.py runs them on the
+armv6m emulator against the plain-Python twins. Like biquad_m0.py, the source is a string
+(stages_m0_thumb.py) compiled on an ARM board by `load()`; elsewhere the engine runs the viper kernels. r12 (a
 scratch register in the ARM calling convention) holds the loop's end address or a spilled
 sample.
 
