@@ -3,9 +3,9 @@
 The same integer math as `gain_ramp` and `delay_peak` (uamp/dsp/gain.py), `crossfeed_run`
 (crossfeed.py) and `to_int16` (output.py); host_tests/test_kernels_emu.py runs them on the
 armv6m emulator against the plain-Python twins. Like biquad_m0.py, the source is a string
-(stages_m0_thumb.py) compiled on an ARM board by `load()`; elsewhere the engine runs the viper kernels. r12 (a
-scratch register in the ARM calling convention) holds the loop's end address or a spilled
-sample.
+(stages_m0_thumb.py) compiled on an ARM board by `load()`; elsewhere the engine runs the
+viper kernels. r12 (a scratch register in the ARM calling convention) holds the loop's end
+address or a spilled sample.
 
 gain_m0(r0 = address of the channel's first Q23 sample, r1 = frames, r2 = address of that
 channel's gain in the 4-word gain state [gL, gR, dL, dR]): one channel per call.
