@@ -31,9 +31,9 @@ def _play(board, buffers):
     return board.samples(0)
 
 
-def test_the_refill_runs_with_the_heap_locked():
-    board = _running_board()
-    engine = board.app.engine
+def _watch_the_lock(engine):
+    """A list that gets, for every buffer the engine fills, whether its heap was locked (a
+    probe in the crossfeed stage, which runs each buffer)."""
     seen = []
     run_crossfeed = engine._run_crossfeed
 
@@ -46,6 +46,12 @@ def test_the_refill_runs_with_the_heap_locked():
         run_crossfeed(work, frames)
 
     engine._run_crossfeed = probe
+    return seen
+
+
+def test_the_refill_runs_with_the_heap_locked():
+    board = _running_board()
+    seen = _watch_the_lock(board.app.engine)
     _play(board, 4)
     assert seen and all(seen)
 
@@ -143,18 +149,7 @@ def test_a_deep_stack_runs_the_refill_unlocked():
 
     board = _running_board()
     engine = board.app.engine
-    seen = []
-    run_crossfeed = engine._run_crossfeed
-
-    def probe(work, frames):
-        try:
-            bytearray(64)
-            seen.append(getattr(micropython, "_heap_locked", 0) > 0)
-        except MemoryError:
-            seen.append(True)
-        run_crossfeed(work, frames)
-
-    engine._run_crossfeed = probe
+    seen = _watch_the_lock(engine)
     stack_use = audio._stack_use
     audio._stack_use = lambda: audio.LOCK_STACK_BELOW + 1
     try:
